@@ -1,0 +1,3 @@
+from puente.cli.app import main
+
+main()

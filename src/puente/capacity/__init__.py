@@ -1,0 +1,1 @@
+"""Capacity and needs assessment: model, questionnaire and scoring."""

@@ -1,0 +1,1 @@
+"""Cases, evidence items and the hash-chained custody log."""

@@ -1,0 +1,1 @@
+"""Terminal edge (Typer + Rich)."""

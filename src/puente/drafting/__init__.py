@@ -1,0 +1,1 @@
+"""Cooperation requests and the harmonised procedure."""

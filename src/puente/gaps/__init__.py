@@ -1,0 +1,1 @@
+"""Baseline criteria and the gap-analysis engine."""

@@ -1,0 +1,1 @@
+"""Hash algorithms: one module per algorithm behind one small Protocol."""

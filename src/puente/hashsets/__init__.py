@@ -1,0 +1,1 @@
+"""Hash sets: model, categories, formats and provenance."""

@@ -1,0 +1,1 @@
+"""Evidence sources (folders, archives) read-only, as items and byte streams."""

@@ -1,0 +1,1 @@
+"""Legal knowledge base: schema, catalog loader and YAML packs."""

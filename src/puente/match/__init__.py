@@ -1,0 +1,1 @@
+"""Exact and near-duplicate indexes and the matcher (pure, no I/O)."""

@@ -1,0 +1,1 @@
+"""Renderers: HTML, PDF, DOCX, JSON and CASE JSON-LD."""

@@ -1,0 +1,89 @@
+"""Engine construction and schema migration.
+
+SQLite (embedded default) runs with WAL and foreign keys on; PostgreSQL through psycopg 3.
+The embedded database is migrated on open; a shared PostgreSQL server is migrated only by
+``puente db upgrade`` so that one agency's client never changes a shared schema by surprise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from puente.config import Settings
+from puente.errors import StoreError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Bring the schema to the newest revision of every branch; returns the heads applied."""
+    cfg = alembic_config(engine)
+    try:
+        command.upgrade(cfg, "heads")
+    except OperationalError as exc:
+        raise StoreError(f"cannot migrate database {engine.url!r}: {exc.orig}") from exc
+    return sorted(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def is_current(engine: Engine) -> bool:
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == set(script.get_heads())
+
+
+def open_engine(settings: Settings, *, migrate: bool | None = None) -> Engine:
+    """An engine with an up-to-date schema, or a StoreError saying what to do."""
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    embedded = url.startswith("sqlite")
+    try:
+        current = is_current(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open database {engine.url!r}: {exc.orig}") from exc
+    if not current:
+        if migrate if migrate is not None else embedded:
+            upgrade(engine)
+        else:
+            raise StoreError(
+                f"database {engine.url!r} schema is not current: run 'puente db upgrade'"
+            )
+    return engine

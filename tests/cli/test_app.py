@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "puente", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_version() -> None:
+    out = run_cli("--version")
+    assert out.returncode == 0
+    assert out.stdout.startswith("puente ")
+
+
+def test_db_upgrade_and_info(puente_home: Path) -> None:
+    assert run_cli("db", "upgrade").returncode == 0
+    info = run_cli("db", "info", "--json")
+    assert info.returncode == 0
+    assert json.loads(info.stdout)["home"] == str(puente_home)
+
+
+def test_usage_error_exits_non_zero() -> None:
+    out = run_cli("db", "no-such-command")
+    assert out.returncode == 2
