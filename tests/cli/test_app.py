@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -28,3 +30,11 @@ def test_db_upgrade_and_info(puente_home: Path) -> None:
 def test_usage_error_exits_non_zero() -> None:
     out = run_cli("db", "no-such-command")
     assert out.returncode == 2
+
+
+def test_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUENTE_WORKERS", "zero")
+    out = run_cli("db", "info")
+    assert out.returncode == 2
+    assert "PUENTE_WORKERS" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -11,11 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
 from puente.config import Settings, load_settings
+from puente.errors import InputError
 from puente.store.db import open_engine
 
 console = Console()
@@ -24,7 +26,13 @@ err_console = Console(stderr=True)
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    return load_settings()
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PUENTE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise InputError(f"invalid settings: {problems}") from exc
 
 
 @lru_cache(maxsize=1)
