@@ -1,3 +1,615 @@
-"""Tables and store of this area (filled in by its issue)."""
+"""Cases, evidence, the custody log and scan results: tables and the CaseStore.
+
+Custody entries are only ever inserted (never updated or deleted by Puente); the case row
+keeps the head of the chain (last seq and hash) so that truncation is detected too.
+Scan items are unique per (scan, path) and written with INSERT … ON CONFLICT DO NOTHING,
+so a resumed scan that sees a path again stores it once.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError as SAIntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from puente import __version__
+from puente.cases import custody as chain
+from puente.cases.model import (
+    Case,
+    CustodyEntry,
+    EvidenceItem,
+    HashSetUsed,
+    Scan,
+    ScanItem,
+    ScanMatch,
+    check_country,
+    check_text,
+    now_utc,
+    parse_source_hash,
+    utc,
+)
+from puente.errors import Conflict, InputError, NotFound
+from puente.store.base import Base
+
+TZ = sa.DateTime(timezone=True)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    country: Mapped[str] = mapped_column(String(2))
+    agency: Mapped[str] = mapped_column(String(500))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    custody_head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    custody_head_hash: Mapped[str] = mapped_column(String(64), default=chain.GENESIS)
+
+
+class EvidenceRow(Base):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    acquired_by: Mapped[str | None] = mapped_column(String(200))
+    acquired_at: Mapped[datetime | None] = mapped_column(TZ)
+    source_hash: Mapped[str | None] = mapped_column(String(80))
+    registered_at: Mapped[datetime] = mapped_column(TZ)
+
+
+class CustodyRow(Base):
+    __tablename__ = "custody_log"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_custody_log_case_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TZ)
+    operator: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ScanRow(Base):
+    __tablename__ = "scans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    settings_digest: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(TZ)
+    finished_at: Mapped[datetime | None] = mapped_column(TZ)
+    hashsets: Mapped[str] = mapped_column(Text)
+    puente_version: Mapped[str] = mapped_column(String(40))
+
+
+class ScanItemRow(Base):
+    __tablename__ = "scan_items"
+    __table_args__ = (UniqueConstraint("scan_id", "path", name="uq_scan_items_scan_path"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    mtime: Mapped[float | None] = mapped_column(Float)
+    atime: Mapped[float | None] = mapped_column(Float)
+    ctime: Mapped[float | None] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(200))
+    md5: Mapped[str | None] = mapped_column(String(32), index=True)
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(Integer)
+    container: Mapped[str | None] = mapped_column(Text)
+
+
+class ScanMatchRow(Base):
+    __tablename__ = "scan_matches"
+    __table_args__ = (
+        UniqueConstraint(
+            "item_id", "algorithm", "set_name", "set_version", name="uq_scan_matches_item_set"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("scan_items.id"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(300))
+    set_name: Mapped[str] = mapped_column(String(200))
+    set_version: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(100))
+    source_category: Mapped[str] = mapped_column(String(200))
+
+
+CASES = cast(sa.Table, CaseRow.__table__)
+EVIDENCE = cast(sa.Table, EvidenceRow.__table__)
+CUSTODY = cast(sa.Table, CustodyRow.__table__)
+SCANS = cast(sa.Table, ScanRow.__table__)
+SCAN_ITEMS = cast(sa.Table, ScanItemRow.__table__)
+SCAN_MATCHES = cast(sa.Table, ScanMatchRow.__table__)
+
+
+def _case(row: Any) -> Case:
+    return Case(
+        id=row.id,
+        title=row.title,
+        country=row.country,
+        agency=row.agency,
+        reference=row.reference,
+        created_at=utc(row.created_at),
+    )
+
+
+def _evidence(row: Any) -> EvidenceItem:
+    return EvidenceItem(
+        id=row.id,
+        case_id=row.case_id,
+        path=row.path,
+        description=row.description,
+        acquired_by=row.acquired_by,
+        acquired_at=utc(row.acquired_at) if row.acquired_at else None,
+        source_hash=row.source_hash,
+        registered_at=utc(row.registered_at),
+    )
+
+
+def _custody(row: Any) -> CustodyEntry:
+    return CustodyEntry(
+        seq=row.seq,
+        case_id=row.case_id,
+        at=utc(row.at),
+        operator=row.operator,
+        action=row.action,
+        details=json.loads(row.details),
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+def _scan(row: Any) -> Scan:
+    return Scan(
+        id=row.id,
+        case_id=row.case_id,
+        evidence_id=row.evidence_id,
+        status=row.status,
+        settings_digest=row.settings_digest,
+        started_at=utc(row.started_at),
+        finished_at=utc(row.finished_at) if row.finished_at else None,
+        hashsets=tuple(HashSetUsed(**h) for h in json.loads(row.hashsets)),
+        puente_version=row.puente_version,
+    )
+
+
+_ITEM_COLUMNS = (
+    "path",
+    "size",
+    "mtime",
+    "atime",
+    "ctime",
+    "kind",
+    "md5",
+    "sha1",
+    "sha256",
+    "status",
+    "detail",
+    "depth",
+    "container",
+)
+_IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's bound-parameter limit
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: idempotent batches."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name == "sqlite":
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+    elif name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    else:  # pragma: no cover - only the two supported databases
+        raise InputError(f"unsupported database dialect {name!r}")
+
+
+class CaseStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- cases ---------------------------------------------------------------------------
+    def create_case(
+        self,
+        title: str,
+        country: str,
+        agency: str,
+        reference: str | None,
+        operator: str,
+        *,
+        at: datetime | None = None,
+    ) -> Case:
+        title = check_text("title", title)
+        country = check_country(country)
+        agency = check_text("agency", agency)
+        reference = check_text("reference", reference, max_length=200) if reference else None
+        operator = check_text("operator", operator, max_length=200)
+        created = utc(at or now_utc())
+        with self.engine.begin() as conn:
+            case_id = conn.execute(
+                sa.insert(CASES).values(
+                    title=title,
+                    country=country,
+                    agency=agency,
+                    reference=reference,
+                    created_at=created,
+                    custody_head_seq=0,
+                    custody_head_hash=chain.GENESIS,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            details = {"title": title, "country": country, "agency": agency}
+            if reference:
+                details["reference"] = reference
+            self._append(conn, int(case_id), "case_created", details, operator, created)
+        return self.get_case(int(case_id))
+
+    def get_case(self, case_id: int) -> Case:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(CASES).where(CaseRow.id == case_id)).first()
+        if row is None:
+            raise NotFound(f"case {case_id} does not exist (see 'puente case list')")
+        return _case(row)
+
+    def list_cases(self) -> list[Case]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(CASES).order_by(CaseRow.id)).all()
+        return [_case(r) for r in rows]
+
+    def custody_head(self, case_id: int) -> tuple[int, str]:
+        self.get_case(case_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(CaseRow.custody_head_seq, CaseRow.custody_head_hash).where(
+                    CaseRow.id == case_id
+                )
+            ).one()
+        return int(row[0]), str(row[1])
+
+    # -- evidence ------------------------------------------------------------------------
+    def add_evidence(
+        self,
+        case_id: int,
+        path: str,
+        description: str,
+        operator: str,
+        *,
+        acquired_by: str | None = None,
+        acquired_at: datetime | None = None,
+        source_hash: str | None = None,
+        at: datetime | None = None,
+    ) -> EvidenceItem:
+        self.get_case(case_id)
+        description = check_text("description", description, max_length=5000)
+        operator = check_text("operator", operator, max_length=200)
+        acquired_by = (
+            check_text("acquired_by", acquired_by, max_length=200) if acquired_by else None
+        )
+        source_hash = parse_source_hash(source_hash) if source_hash else None
+        registered = utc(at or now_utc())
+        with self.engine.begin() as conn:
+            evidence_id = conn.execute(
+                sa.insert(EVIDENCE).values(
+                    case_id=case_id,
+                    path=path,
+                    description=description,
+                    acquired_by=acquired_by,
+                    acquired_at=utc(acquired_at) if acquired_at else None,
+                    source_hash=source_hash,
+                    registered_at=registered,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            details: dict[str, Any] = {
+                "evidence_id": int(evidence_id),
+                "path": path,
+                "description": description,
+            }
+            if acquired_by:
+                details["acquired_by"] = acquired_by
+            if acquired_at:
+                details["acquired_at"] = utc(acquired_at).isoformat()
+            if source_hash:
+                details["source_hash"] = source_hash
+            self._append(conn, case_id, "evidence_registered", details, operator, registered)
+        return self.get_evidence(case_id, int(evidence_id))
+
+    def get_evidence(self, case_id: int, evidence_id: int) -> EvidenceItem:
+        self.get_case(case_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(EVIDENCE).where(
+                    EvidenceRow.id == evidence_id, EvidenceRow.case_id == case_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"evidence {evidence_id} does not exist in case {case_id}")
+        return _evidence(row)
+
+    def list_evidence(self, case_id: int) -> list[EvidenceItem]:
+        self.get_case(case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(EVIDENCE).where(EvidenceRow.case_id == case_id).order_by(EvidenceRow.id)
+            ).all()
+        return [_evidence(r) for r in rows]
+
+    # -- custody -------------------------------------------------------------------------
+    def append_custody(
+        self,
+        case_id: int,
+        action: str,
+        details: dict[str, Any],
+        operator: str,
+        *,
+        at: datetime | None = None,
+    ) -> CustodyEntry:
+        self.get_case(case_id)
+        operator = check_text("operator", operator, max_length=200)
+        # Two writers racing for the same seq: the unique (case_id, seq) rejects one; retry.
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self._append(conn, case_id, action, details, operator, at or now_utc())
+            except SAIntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _append(
+        self,
+        conn: sa.Connection,
+        case_id: int,
+        action: str,
+        details: dict[str, Any],
+        operator: str,
+        at: datetime,
+    ) -> CustodyEntry:
+        cases = CASES
+        query = sa.select(cases.c.custody_head_seq).where(cases.c.id == case_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        conn.execute(query).one()
+        last = conn.execute(
+            sa.select(CUSTODY)
+            .where(CustodyRow.case_id == case_id)
+            .order_by(CustodyRow.seq.desc())
+            .limit(1)
+        ).first()
+        previous = _custody(last) if last else None
+        entry = chain.next_entry(previous, case_id, at, operator, action, details)
+        conn.execute(
+            sa.insert(CUSTODY).values(
+                case_id=case_id,
+                seq=entry.seq,
+                at=entry.at,
+                operator=entry.operator,
+                action=entry.action,
+                details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+                prev_hash=entry.prev_hash,
+                entry_hash=entry.entry_hash,
+            )
+        )
+        conn.execute(
+            sa.update(cases)
+            .where(cases.c.id == case_id)
+            .values(custody_head_seq=entry.seq, custody_head_hash=entry.entry_hash)
+        )
+        return entry
+
+    def custody(self, case_id: int) -> list[CustodyEntry]:
+        """Entries in the order they were written (row order, not seq: reordering shows)."""
+        self.get_case(case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(CUSTODY).where(CustodyRow.case_id == case_id).order_by(CustodyRow.id)
+            ).all()
+        return [_custody(r) for r in rows]
+
+    # -- scans ---------------------------------------------------------------------------
+    def start_scan(
+        self,
+        case_id: int,
+        evidence_id: int,
+        settings_digest: str,
+        hashsets: Sequence[HashSetUsed],
+        operator: str,
+        *,
+        details: dict[str, Any] | None = None,
+    ) -> Scan:
+        self.get_evidence(case_id, evidence_id)
+        started = now_utc()
+        with self.engine.begin() as conn:
+            scan_id = int(
+                conn.execute(
+                    sa.insert(SCANS).values(
+                        case_id=case_id,
+                        evidence_id=evidence_id,
+                        status="running",
+                        settings_digest=settings_digest,
+                        started_at=started,
+                        finished_at=None,
+                        hashsets=json.dumps([asdict(h) for h in hashsets], sort_keys=True),
+                        puente_version=__version__,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            info: dict[str, Any] = {
+                "scan_id": scan_id,
+                "evidence_id": evidence_id,
+                "settings_digest": settings_digest,
+                "hashsets": [f"{h.name}@{h.version}" for h in hashsets],
+                "puente_version": __version__,
+            }
+            info.update(details or {})
+            self._append(conn, case_id, "scan_started", info, operator, started)
+        return self.get_scan(scan_id)
+
+    def get_scan(self, scan_id: int) -> Scan:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(SCANS).where(ScanRow.id == scan_id)).first()
+        if row is None:
+            raise NotFound(f"scan {scan_id} does not exist")
+        return _scan(row)
+
+    def scans(self, case_id: int, evidence_id: int | None = None) -> list[Scan]:
+        self.get_case(case_id)
+        query = sa.select(SCANS).where(ScanRow.case_id == case_id)
+        if evidence_id is not None:
+            query = query.where(ScanRow.evidence_id == evidence_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(ScanRow.id)).all()
+        return [_scan(r) for r in rows]
+
+    def latest_scans(self, case_id: int) -> list[Scan]:
+        """The newest scan of each evidence item of the case."""
+        latest: dict[int, Scan] = {}
+        for scan in self.scans(case_id):
+            latest[scan.evidence_id] = scan
+        return [latest[k] for k in sorted(latest)]
+
+    def set_scan_status(
+        self,
+        scan: Scan,
+        status: str,
+        operator: str,
+        *,
+        action: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Scan:
+        if status not in ("running", "finished", "interrupted"):
+            raise InputError(f"unknown scan status {status!r}")
+        at = now_utc()
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(SCANS)
+                .where(ScanRow.id == scan.id)
+                .values(status=status, finished_at=at if status == "finished" else None)
+            )
+            if action:
+                info: dict[str, Any] = {"scan_id": scan.id, "evidence_id": scan.evidence_id}
+                info.update(details or {})
+                self._append(conn, scan.case_id, action, info, operator, at)
+        return self.get_scan(scan.id)
+
+    def add_items(self, scan_id: int, items: Sequence[ScanItem]) -> None:
+        """Store a batch of items and their matches in one transaction; repeats are ignored."""
+        if not items:
+            return
+        item_rows = [
+            {"scan_id": scan_id, **{c: getattr(item, c) for c in _ITEM_COLUMNS}} for item in items
+        ]
+        items_table = SCAN_ITEMS
+        with self.engine.begin() as conn:
+            _insert_ignore(conn, items_table, item_rows)
+            with_matches = [item for item in items if item.matches]
+            ids: dict[str, int] = {}
+            for start in range(0, len(with_matches), _IN_CHUNK):
+                paths = [i.path for i in with_matches[start : start + _IN_CHUNK]]
+                for row in conn.execute(
+                    sa.select(ScanItemRow.id, ScanItemRow.path).where(
+                        ScanItemRow.scan_id == scan_id, ScanItemRow.path.in_(paths)
+                    )
+                ):
+                    ids[row.path] = row.id
+            match_rows = [
+                {"item_id": ids[item.path], **asdict(m)}
+                for item in with_matches
+                for m in item.matches
+            ]
+            _insert_ignore(conn, SCAN_MATCHES, match_rows)
+
+    def stored_top_level(self, scan_id: int) -> dict[str, str]:
+        """Top-level (depth 0) paths already stored for a scan, with their detected kind."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(ScanItemRow.path, ScanItemRow.kind).where(
+                    ScanItemRow.scan_id == scan_id, ScanItemRow.depth == 0
+                )
+            ).all()
+        return {r.path: r.kind for r in rows}
+
+    def items(
+        self,
+        scan_ids: Sequence[int],
+        *,
+        matched_only: bool = False,
+        category: str | None = None,
+    ) -> Iterator[ScanItem]:
+        """Stored items of the given scans in (scan, path) order, each with its matches."""
+        if not scan_ids:
+            return
+        items_t = SCAN_ITEMS
+        matches_t = SCAN_MATCHES
+        query = sa.select(items_t).where(items_t.c.scan_id.in_(list(scan_ids)))
+        if matched_only or category:
+            sub = sa.select(matches_t.c.item_id)
+            if category:
+                sub = sub.where(matches_t.c.category == category)
+            query = query.where(items_t.c.id.in_(sub))
+        query = query.order_by(items_t.c.scan_id, items_t.c.path)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            matches: dict[int, list[ScanMatch]] = {}
+            match_query = (
+                sa.select(matches_t)
+                .join(items_t, items_t.c.id == matches_t.c.item_id)
+                .where(items_t.c.scan_id.in_(list(scan_ids)))
+                .order_by(matches_t.c.item_id, matches_t.c.set_name, matches_t.c.algorithm)
+            )
+            for m in conn.execute(match_query):
+                matches.setdefault(m.item_id, []).append(
+                    ScanMatch(
+                        algorithm=m.algorithm,
+                        value=m.value,
+                        set_name=m.set_name,
+                        set_version=m.set_version,
+                        category=m.category,
+                        source_category=m.source_category,
+                    )
+                )
+        for row in rows:
+            yield ScanItem(
+                scan_id=row.scan_id,
+                **{c: getattr(row, c) for c in _ITEM_COLUMNS},
+                matches=tuple(matches.get(row.id, ())),
+            )
+
+    def count_items(self, scan_id: int) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(ScanItemRow.scan_id == scan_id)
+                ).scalar_one()
+            )
+
+
+def conflict_if_running(scan: Scan) -> None:
+    if scan.status == "running":
+        raise Conflict(
+            f"scan {scan.id} of evidence {scan.evidence_id} is unfinished: "
+            "continue it with --resume"
+        )

@@ -1,0 +1,214 @@
+"""CaseStore contract, on SQLite and PostgreSQL (the ``engine`` fixture)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from puente.cases.custody import verify
+from puente.cases.model import HashSetUsed, ScanItem, ScanMatch
+from puente.errors import InvalidHash, NotFound, UnknownCountry
+from puente.store.cases import CaseStore
+
+
+@pytest.fixture
+def store(engine: Engine) -> CaseStore:
+    return CaseStore(engine)
+
+
+def _item(path: str, *, md5: str | None = None, matches: tuple[ScanMatch, ...] = ()) -> ScanItem:
+    return ScanItem(
+        scan_id=0,
+        path=path,
+        size=10,
+        mtime=1.5,
+        atime=2.5,
+        ctime=3.5,
+        kind="image/png",
+        md5=md5,
+        sha1=None,
+        sha256=None,
+        status="ok",
+        detail=None,
+        depth=path.count("!/"),
+        container=path.rsplit("!/", 1)[0] if "!/" in path else None,
+        matches=matches,
+    )
+
+
+def test_case_round_trip(store: CaseStore) -> None:
+    case = store.create_case("Operación Ñandú", "ar", "UFECI", "FIS-1/2026", "ana")
+    assert case.country == "AR" and case.reference == "FIS-1/2026"
+    assert store.get_case(case.id) == case
+    assert store.list_cases() == [case]
+    assert case.created_at.tzinfo is not None
+
+
+def test_unknown_case_and_evidence_are_not_found(store: CaseStore) -> None:
+    with pytest.raises(NotFound, match="case 42"):
+        store.get_case(42)
+    case = store.create_case("t", "UY", "a", None, "op")
+    with pytest.raises(NotFound, match="evidence 5"):
+        store.get_evidence(case.id, 5)
+    with pytest.raises(NotFound):
+        store.add_evidence(99, "/x", "d", "op")
+
+
+def test_bad_case_input_is_rejected_and_nothing_written(store: CaseStore) -> None:
+    with pytest.raises(UnknownCountry):
+        store.create_case("t", "FR", "a", None, "op")
+    case = store.create_case("t", "UY", "a", None, "op")
+    with pytest.raises(InvalidHash):
+        store.add_evidence(case.id, "/x", "d", "op", source_hash="sha256:xyz")
+    assert store.list_cases() == [case]
+    assert store.list_evidence(case.id) == []
+    assert len(store.custody(case.id)) == 1
+
+
+def test_evidence_and_custody_chain(store: CaseStore) -> None:
+    case = store.create_case("t", "BR", "PF", None, "ana")
+    acquired = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    ev = store.add_evidence(
+        case.id,
+        "/evidence/disk1",
+        "laptop",
+        "ana",
+        acquired_by="joão",
+        acquired_at=acquired,
+        source_hash="sha256:" + "AA" * 32,
+    )
+    assert store.get_evidence(case.id, ev.id) == ev
+    assert ev.acquired_at == acquired and ev.source_hash == "sha256:" + "aa" * 32
+    store.append_custody(case.id, "export", {"format": "vics", "ñ": [1, 2]}, "bruno")
+    log = store.custody(case.id)
+    assert [e.action for e in log] == ["case_created", "evidence_registered", "export"]
+    assert [e.seq for e in log] == [1, 2, 3]
+    assert log[2].operator == "bruno" and log[2].details == {"format": "vics", "ñ": [1, 2]}
+    assert verify(log, case_id=case.id, head=store.custody_head(case.id)) == []
+    # Each case has its own chain.
+    other = store.create_case("u", "CL", "PDI", None, "ana")
+    assert [e.seq for e in store.custody(other.id)] == [1]
+
+
+def _tampered_problems(store: CaseStore, case_id: int) -> list[str]:
+    log = store.custody(case_id)
+    return [str(p) for p in verify(log, case_id=case_id, head=store.custody_head(case_id))]
+
+
+def _case_with_log(store: CaseStore) -> int:
+    case = store.create_case("t", "MX", "FGR", None, "ana")
+    for i in range(4):
+        store.append_custody(case.id, "export", {"i": i}, "ana")
+    return case.id  # entries seq 1..5
+
+
+def test_database_modification_is_detected(store: CaseStore, engine: Engine) -> None:
+    case_id = _case_with_log(store)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE custody_log SET details = :d WHERE case_id = :c AND seq = 3"),
+            {"d": json.dumps({"i": 99}), "c": case_id},
+        )
+    problems = _tampered_problems(store, case_id)
+    assert any("seq 3 " in p and "modified" in p for p in problems)
+
+
+def test_database_deletion_is_detected(store: CaseStore, engine: Engine) -> None:
+    case_id = _case_with_log(store)
+    for seq in (3, 5):  # one in the middle, then the last
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("DELETE FROM custody_log WHERE case_id = :c AND seq = :s"),
+                {"c": case_id, "s": seq},
+            )
+        problems = _tampered_problems(store, case_id)
+        assert any(f"seq {seq}" in p and "missing" in p for p in problems), problems
+
+
+def test_database_reordering_is_detected(store: CaseStore, engine: Engine) -> None:
+    case_id = _case_with_log(store)
+    with engine.begin() as conn:
+        # Swap the contents of rows 2 and 4 (their seq values travel with them).
+        rows = {
+            r.seq: r
+            for r in conn.execute(
+                sa.text("SELECT * FROM custody_log WHERE case_id = :c"), {"c": case_id}
+            )
+        }
+        for a, b in ((2, 4), (4, 2)):
+            src = rows[b]
+            conn.execute(
+                sa.text(
+                    "UPDATE custody_log SET seq = :seq, at = :at, details = :d, "
+                    "prev_hash = :p, entry_hash = :h WHERE id = :id"
+                ),
+                {
+                    "seq": -src.seq if a == 2 else src.seq,
+                    "at": src.at,
+                    "d": src.details,
+                    "p": src.prev_hash,
+                    "h": src.entry_hash,
+                    "id": rows[a].id,
+                },
+            )
+        conn.execute(
+            sa.text("UPDATE custody_log SET seq = 4 WHERE case_id = :c AND seq = -4"),
+            {"c": case_id},
+        )
+    problems = _tampered_problems(store, case_id)
+    assert any("seq 4 (position 2)" in p for p in problems), problems
+
+
+def test_database_insertion_is_detected(store: CaseStore, engine: Engine) -> None:
+    case_id = _case_with_log(store)
+    with engine.begin() as conn:
+        last = conn.execute(
+            sa.text("SELECT * FROM custody_log WHERE case_id = :c AND seq = 5"), {"c": case_id}
+        ).one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO custody_log (case_id, seq, at, operator, action, details, "
+                "prev_hash, entry_hash) VALUES (:c, 6, :at, 'mallory', 'export', '{}', :p, :h)"
+            ),
+            {"c": case_id, "at": last.at, "p": last.entry_hash, "h": "f" * 64},
+        )
+    problems = _tampered_problems(store, case_id)
+    assert any("seq 6" in p for p in problems), problems
+
+
+def test_scan_items_are_idempotent_and_carry_matches(store: CaseStore) -> None:
+    case = store.create_case("t", "PY", "a", None, "op")
+    ev = store.add_evidence(case.id, "/e", "d", "op")
+    used = (HashSetUsed("demo", "1", "AR UFECI", "vics"),)
+    scan = store.start_scan(case.id, ev.id, "d" * 64, used, "op")
+    assert scan.status == "running" and scan.hashsets == used
+    match = ScanMatch("md5", "a" * 32, "demo", "1", "csam", "1")
+    batch = [
+        _item("a.jpg", md5="a" * 32, matches=(match,)),
+        _item("b.zip"),
+        _item("b.zip!/ü/c.png", md5="c" * 32),
+    ]
+    store.add_items(scan.id, batch)
+    store.add_items(scan.id, batch)  # a resumed scan seeing them again
+    store.add_items(scan.id, [_item("d.txt")])
+    assert store.count_items(scan.id) == 4
+    items = list(store.items([scan.id]))
+    assert [i.path for i in items] == ["a.jpg", "b.zip", "b.zip!/ü/c.png", "d.txt"]
+    assert items[0].matches == (match,) and not items[1].matches
+    assert items[2].depth == 1 and items[2].container == "b.zip"
+    assert [i.path for i in store.items([scan.id], matched_only=True)] == ["a.jpg"]
+    assert [i.path for i in store.items([scan.id], category="csam")] == ["a.jpg"]
+    assert list(store.items([scan.id], category="other")) == []
+    assert store.stored_top_level(scan.id) == {
+        "a.jpg": "image/png",
+        "b.zip": "image/png",
+        "d.txt": "image/png",
+    }
+    finished = store.set_scan_status(scan, "finished", "op", action="scan_finished")
+    assert finished.status == "finished" and finished.finished_at is not None
+    assert [e.action for e in store.custody(case.id)][-2:] == ["scan_started", "scan_finished"]
+    assert store.latest_scans(case.id) == [finished]
