@@ -88,7 +88,7 @@ class CapacityStore:
                         f"{a.assessed_on.isoformat()} is already stored (id {existing})"
                     )
                 self._delete(conn, existing)
-            new_id = conn.execute(
+            inserted = conn.execute(
                 sa.insert(AssessmentRow).values(
                     country=a.country,
                     institution=a.institution,
@@ -102,7 +102,9 @@ class CapacityStore:
                     imported_at=now,
                     imported_by=operator,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None  # an INSERT always has a primary key here
+            new_id = inserted[0]
             conn.execute(
                 sa.insert(AnswerRow),
                 [
