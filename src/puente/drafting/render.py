@@ -1,0 +1,98 @@
+"""Rendering a Draft with its template (data: templates/<type>.<lang>.j2).
+
+Templates write a small structured text that the report layer turns into DOCX, HTML and
+PDF: ``# `` title, ``## `` section, ``- `` list item, ``> `` note, blank line between
+paragraphs. The same text is pinned by golden files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from puente.drafting.model import Draft, LegalFact
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    # Plain text out: escaping happens in the HTML/DOCX writers, not here.
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_name(kind: str, lang: str) -> str:
+    return f"{kind}.{lang}.j2"
+
+
+def fact_line(fact: LegalFact | None) -> dict[str, Any]:
+    """A legal fact as template values; unknown stays visibly unknown."""
+    if fact is None:
+        return {"status": "unknown", "citation": "", "source": "", "as_of": "", "confidence": ""}
+    return {
+        "status": fact.status,
+        "citation": fact.citation,
+        "source": fact.source,
+        "as_of": fact.as_of.isoformat() if fact.as_of else "",
+        "confidence": fact.confidence or "",
+    }
+
+
+def context(draft: Draft) -> dict[str, Any]:
+    legal = draft.legal
+    inst = draft.instrument
+    return {
+        "d": draft,
+        "f": draft.facts,
+        "case": draft.case,
+        "frm": draft.requesting_country,
+        "to": draft.requested_country,
+        "frm_name": legal.name(draft.requesting_country),
+        "to_name": legal.name(draft.requested_country),
+        "instrument": inst,
+        "inst_requesting": fact_line(inst.requesting if inst else None),
+        "inst_requested": fact_line(inst.requested if inst else None),
+        "conduct_requesting": fact_line(legal.conduct_requesting),
+        "conduct_requested": fact_line(legal.conduct_requested),
+        "addressee": draft.addressee,
+        "channel_note": draft.channel_note,
+        "warnings": draft.warnings,
+        "date": draft.created_at.date().isoformat(),
+        "medellin_requesting": fact_line(
+            legal.party(draft.requesting_country, "coop.party_medellin")
+        ),
+        "medellin_requested": fact_line(
+            legal.party(draft.requested_country, "coop.party_medellin")
+        ),
+        "subscriber": any(d.kind == "subscriber" for d in draft.facts.data),
+    }
+
+
+def render_text(draft: Draft) -> str:
+    text = (
+        environment()
+        .get_template(template_name(draft.type.value, draft.lang))
+        .render(**context(draft))
+    )
+    # Collapse runs of blank lines left by conditional blocks.
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() and lines and not lines[-1].strip():
+            continue
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"
+
+
+def render(draft: Draft) -> Draft:
+    return replace(draft, text=render_text(draft))

@@ -1,0 +1,122 @@
+"""Drafts per type and language: golden files, and every mandatory element in the text.
+
+Regenerate the golden files with PUENTE_UPDATE_GOLDEN=1 after a deliberate template change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from puente.drafting.model import RequestType
+from puente.drafting.render import TEMPLATES, render
+from puente.drafting.validation import ELEMENTS, prepare
+
+from .conftest import CASE, NOW, facts_dict, legal_context, parsed
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "drafting"
+LANGS = ("es", "pt", "en")
+# Read at import: the autouse fixture clears PUENTE_* variables before each test.
+UPDATE = os.environ.get("PUENTE_UPDATE_GOLDEN") == "1"
+RAW = facts_dict()
+
+# What of each mandatory element must appear in the draft, per language where it is a phrase.
+MLA_PHRASE = {
+    "es": "solicitud de asistencia jurídica mutua",
+    "pt": "pedido de assistência jurídica mútua",
+    "en": "request for mutual assistance",
+}
+
+
+def _expected(key: str, lang: str) -> list[str]:
+    data = RAW["data"]
+    return {
+        "requesting_authority.name": [RAW["requesting_authority"]["name"]],
+        "contact": [RAW["contact"]["name"], RAW["contact"]["email"], RAW["contact"]["phone"]],
+        "offence.conduct": [RAW["offence"]["conduct"]],
+        "offence.description": [RAW["offence"]["description"]],
+        "offence.statute": [RAW["offence"]["statute"]],
+        "offence.penalty": [RAW["offence"]["penalty"]],
+        "summary": [RAW["summary"]],
+        "data": [data[0]["value"], data[0]["timestamp"], data[1]["value"]],
+        "data.relation": [data[0]["relation"], data[1]["relation"]],
+        "custodian": [RAW["custodian"]["name"], RAW["custodian"]["location"]],
+        "necessity": [RAW["necessity"]],
+        "mla_to_follow": [MLA_PHRASE[lang]],
+        "related_request": [RAW["related_request"]],
+        "assistance_sought": [RAW["assistance_sought"]],
+        "emergency_reason": [RAW["emergency_reason"]],
+    }[key]
+
+
+def _draft_text(kind: RequestType, lang: str) -> str:
+    return render(prepare(kind, CASE, parsed(), legal_context(), lang=lang, now=NOW)).text
+
+
+PAIRS = [(kind, lang) for kind in RequestType for lang in LANGS]
+
+
+def test_a_template_per_type_and_language() -> None:
+    for kind, lang in PAIRS:
+        assert (TEMPLATES / f"{kind.value}.{lang}.j2").is_file()
+
+
+@pytest.mark.parametrize(("kind", "lang"), PAIRS, ids=[f"{k.value}.{lang}" for k, lang in PAIRS])
+def test_golden_and_mandatory_elements(kind: RequestType, lang: str) -> None:
+    text = _draft_text(kind, lang)
+    for element in ELEMENTS[kind]:
+        for needle in _expected(element.key, lang):
+            assert needle in text, f"{element.key}: {needle!r} missing from {kind.value}.{lang}"
+    golden = GOLDEN / f"{kind.value}.{lang}.md"
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"{golden} missing: run with PUENTE_UPDATE_GOLDEN=1"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_preservation_ar_to_br_is_in_portuguese() -> None:
+    draft = render(
+        prepare(RequestType.PRESERVATION, CASE, parsed(), legal_context(), lang=None, now=NOW)
+    )
+    assert draft.lang == "pt"
+    assert draft.text.startswith("# Pedido de conservação expedita")
+    assert "art. 29" in draft.text and "90 dias, prorrogável" in draft.text
+
+
+def test_not_criminalised_warning_is_printed_with_citation() -> None:
+    draft = render(
+        prepare(
+            RequestType.MLA_GENERIC,
+            CASE,
+            parsed(),
+            legal_context(conduct_to="not_met"),
+            lang="es",
+            now=NOW,
+        )
+    )
+    assert "## Notas para revisión" in draft.text
+    assert "tipificada en BR: no (BR test citation for off.distribution" in draft.text
+
+
+def test_unknown_addressee_left_visible() -> None:
+    draft = render(
+        prepare(
+            RequestType.PRESERVATION,
+            CASE,
+            parsed(),
+            legal_context(known_channels=False),
+            lang="es",
+            now=NOW,
+        )
+    )
+    assert "[DESCONOCIDO — completar: punto de contacto 24/7 de Brasil (BR)]" in draft.text
+
+
+def test_no_statute_wording_in_product_text() -> None:
+    # Terminology: the product's own text never says "pornografía infantil".
+    for path in TEMPLATES.glob("*.j2"):
+        lowered = path.read_text(encoding="utf-8").lower()
+        assert "pornograf" not in lowered and "child pornography" not in lowered, path
