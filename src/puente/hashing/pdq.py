@@ -1,0 +1,300 @@
+"""PDQ perceptual hashes of images (Meta's reference C++ through the ``pdqhash`` package).
+
+One call decodes an image once and returns its PDQ hash, quality and the 8 dihedral hashes
+(original, rotate 90, rotate 180, rotate 270, flip X, flip Y, flip +1, flip -1 — Meta's order),
+all derived from one DCT by ``pdqhash.compute_dihedral``.
+
+Decoding policy (see docs/perceptual.md):
+
+* Formats: whatever Pillow opens (JPEG, PNG, GIF, BMP, TIFF, WebP, …) plus HEIC/HEIF through
+  pillow-heif. Animated or multi-page files: the first frame.
+* EXIF orientation: the primary hash is of the pixels **as stored** (what Meta's reference
+  ``pdq-photo-hasher`` does, so our hashes agree with hash lists built by it). Every EXIF
+  orientation is one of the 8 dihedral transforms, so the hash of the image **as displayed** is
+  in the dihedral set too; ``displayed_variant`` names it. ``HashPolicy(orientation="displayed")``
+  swaps the two roles.
+* Pixel limit: the size declared in the header is checked before anything is decoded;
+  larger images raise LimitExceeded (decompression-bomb guard).
+* Corrupt or truncated files raise FormatError; unreadable files raise EvidenceError.
+* Fast path: JPEGs are decoded in the DCT domain at 1/2, 1/4 or 1/8 scale (Pillow ``draft``)
+  keeping the short side ≥ ``min_side`` (512) px; the decode mode is recorded with each hash
+  (``"full"`` or ``"jpeg-draft-1/N"``). Measured drift against full decoding:
+  docs/benchmarks/image_hashing.md.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pdqhash
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from puente.errors import EvidenceError, FormatError, LimitExceeded
+
+pillow_heif.register_heif_opener()
+
+#: Meta's order of the 8 dihedral variants returned by ``pdqhash.compute_dihedral``.
+DIHEDRAL_NAMES: tuple[str, ...] = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "flipx",
+    "flipy",
+    "flip_plus1",
+    "flip_minus1",
+)
+
+# EXIF orientation tag value -> index in DIHEDRAL_NAMES of the hash of the displayed image,
+# measured on Meta's exif-rotn test photos (tests/hashing/test_pdq.py pins it).
+# (Meta's "flipx" mirrors top-bottom, its rotations are counter-clockwise.)
+EXIF_TO_VARIANT: dict[int, int] = {1: 0, 2: 5, 3: 2, 4: 4, 5: 6, 6: 3, 7: 7, 8: 1}
+# Variant that maps the displayed image back to the stored one (rotations invert).
+_INVERSE_VARIANT = (0, 3, 2, 1, 4, 5, 6, 7)
+
+DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's own default, also Settings.max_image_pixels
+PDQ_HEX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class HashPolicy:
+    """How an image is decoded before hashing. Recorded with results by callers."""
+
+    orientation: Literal["stored", "displayed"] = "stored"
+    fast: bool = True  # JPEG DCT-domain reduced decoding
+    min_side: int = 512  # reduced decoding keeps the short side at least this long
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    trim_borders: bool = False  # cut uniform letterbox/pillarbox bars before hashing
+    exact_dihedral: bool = False  # 8 exact variant hashes (4 DCTs) instead of 8 derived (1 DCT)
+
+
+@dataclass(frozen=True)
+class PdqResult:
+    hash_hex: str  # 64 lowercase hex digits, the hash of the image under the policy
+    quality: int  # 0..100; below 50 is too unreliable to match on (Meta)
+    decode_mode: str  # "full" | "jpeg-draft-1/2" | "jpeg-draft-1/4" | "jpeg-draft-1/8"
+    dihedral: tuple[str, ...]  # 8 hashes in DIHEDRAL_NAMES order; dihedral[0] == hash_hex
+    width: int  # size as stored in the file (before reduced decoding)
+    height: int
+    format: str  # Pillow's format name, e.g. "JPEG", "HEIF"
+    exif_orientation: int  # 1..8 (1 when absent)
+    orientation: str  # policy used for hash_hex: "stored" or "displayed"
+    displayed_variant: int  # index in ``dihedral`` of the image as displayed
+    stored_variant: int  # index in ``dihedral`` of the image as stored in the file
+    frames: int  # frames/pages in the file; the first was hashed
+    trimmed: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) kept, if cut
+
+
+def hamming(a: str, b: str) -> int:
+    """Hamming distance of two hex strings of equal length."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _bits_to_hex(bits: npt.NDArray[np.integer]) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def hash_array(rgb: npt.NDArray[np.uint8]) -> tuple[tuple[str, ...], int]:
+    """The 8 dihedral PDQ hashes (Meta's order) and the quality of an RGB uint8 array (H, W, 3)."""
+    arr = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB array, got shape {arr.shape}")
+    hashes, quality = pdqhash.compute_dihedral(arr)
+    return tuple(_bits_to_hex(h) for h in hashes), int(quality)
+
+
+# Physical flips whose hash (variant 0) and transpose (variant 6, exact: PDQ treats rows and
+# columns alike) land on Meta's variants: (flip, index of plain hash, index of its transpose).
+_EXACT_PLAN: tuple[tuple[int | None, int, int], ...] = (
+    (None, 0, 6),
+    (1, 5, 1),  # left-right mirror (numpy axis 1)
+    (0, 4, 3),  # top-bottom mirror (axis 0)
+    (-1, 2, 7),  # both = rotate 180
+)
+
+
+def exact_dihedral(rgb: npt.NDArray[np.uint8]) -> tuple[str, ...]:
+    """The 8 hashes of the rotated/mirrored copies, each exactly as hashing that copy gives.
+
+    ``compute_dihedral`` derives the variants from one DCT, which is exact only for the
+    transpose: PDQ's downsampling grid is not mirror-symmetric, so on some photos a derived
+    variant is 20-30 bits from the hash of the really rotated file (measured on kodak24,
+    docs/perceptual.md). Hashing the 4 mirror images (4 DCTs) gives all 8 exactly.
+    """
+    out: list[str] = [""] * 8
+    for flip, plain, transposed in _EXACT_PLAN:
+        if flip is None:
+            arr = rgb
+        elif flip == -1:
+            arr = rgb[::-1, ::-1]
+        else:
+            arr = np.flip(rgb, axis=flip)
+        hashes, _ = hash_array(arr)
+        out[plain], out[transposed] = hashes[0], hashes[6]
+    return tuple(out)
+
+
+def _source_name(source: str | os.PathLike[str] | bytes | BinaryIO, name: str | None) -> str:
+    if name:
+        return name
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return "<bytes>"
+
+
+def _open(source: str | os.PathLike[str] | bytes | BinaryIO, where: str) -> Image.Image:
+    try:
+        if isinstance(source, bytes):
+            return Image.open(io.BytesIO(source))
+        if isinstance(source, str | os.PathLike):
+            return Image.open(Path(source))
+        return Image.open(source)
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise EvidenceError(f"{where}: cannot read: {type(exc).__name__}: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise FormatError(where, "not a decodable image (format not recognised)") from exc
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(where, "max_image_pixels", str(exc)) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise FormatError(where, f"cannot open image: {type(exc).__name__}: {exc}") from exc
+
+
+def _exif_orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:  # a broken EXIF block must not stop hashing of the pixels
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def trim_borders(
+    rgb: npt.NDArray[np.uint8], *, tolerance: int = 16, max_fraction: float = 0.4
+) -> tuple[npt.NDArray[np.uint8], tuple[int, int, int, int] | None]:
+    """Cut uniform bars (letterbox/pillarbox, any colour) from the edges.
+
+    A row or column belongs to a bar when every pixel is within ``tolerance`` of the corner
+    colour on every channel. At most ``max_fraction`` of each dimension is cut per side, so an
+    almost uniform image is left alone. Returns the kept array and (left, top, right, bottom),
+    or None when nothing was cut.
+    """
+    h, w = rgb.shape[:2]
+    if h < 16 or w < 16:
+        return rgb, None
+    a = rgb.astype(np.int16)
+
+    def bar(lines: npt.NDArray[np.int16], ref: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
+        # lines: (n, k, 3) -> which of the n lines are uniform and close to ref
+        flags: npt.NDArray[np.bool_] = np.all(np.abs(lines - ref) <= tolerance, axis=(1, 2))
+        return flags
+
+    def run(flags: npt.NDArray[np.bool_], limit: int) -> int:
+        if not flags[0]:
+            return 0
+        stop = np.flatnonzero(~flags)
+        n = int(stop[0]) if stop.size else len(flags)
+        return min(n, limit)
+
+    lim_h, lim_w = int(h * max_fraction), int(w * max_fraction)
+    top = run(bar(a, a[0, 0]), lim_h)
+    bottom = run(bar(a[::-1], a[-1, -1]), lim_h)
+    left = run(bar(a.transpose(1, 0, 2), a[0, 0]), lim_w)
+    right = run(bar(a.transpose(1, 0, 2)[::-1], a[-1, -1]), lim_w)
+    if not (top or bottom or left or right):
+        return rgb, None
+    kept = rgb[top : h - bottom, left : w - right]
+    if kept.shape[0] < 16 or kept.shape[1] < 16:
+        return rgb, None
+    return kept, (left, top, w - right, h - bottom)
+
+
+def hash_image(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    policy: HashPolicy | None = None,
+    name: str | None = None,
+) -> PdqResult:
+    """PDQ hash, quality and dihedral set of one image file (path, bytes or binary stream).
+
+    ``name`` is the location used in errors (e.g. an archive member path). Raises
+    LimitExceeded (pixel limit), FormatError (corrupt, truncated, not an image) or
+    EvidenceError (cannot be read). The source is only read.
+    """
+    pol = policy or HashPolicy()
+    where = _source_name(source, name)
+    with _open(source, where) as im:
+        width, height = im.size
+        if width * height > pol.max_pixels:
+            raise LimitExceeded(
+                where, "max_image_pixels", f"{width}x{height} = {width * height} pixels"
+            )
+        fmt = im.format or "unknown"
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        orientation = _exif_orientation(im)
+        decode_mode = "full"
+        try:
+            if pol.fast and fmt == "JPEG" and min(width, height) >= 2 * pol.min_side:
+                # draft picks the largest DCT scale (1/2, 1/4, 1/8) keeping both sides >= request
+                im.draft("RGB", (pol.min_side, pol.min_side))
+            im.seek(0)
+            im.load()
+            if im.size != (width, height):
+                decode_mode = f"jpeg-draft-1/{round(width / im.size[0])}"
+            rgb = np.asarray(im.convert("RGB"))
+        except Image.DecompressionBombError as exc:
+            raise LimitExceeded(where, "max_image_pixels", str(exc)) from exc
+        except MemoryError as exc:
+            raise LimitExceeded(where, "memory", f"{width}x{height}: {exc}") from exc
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+            raise FormatError(where, f"cannot decode image: {type(exc).__name__}: {exc}") from exc
+    trimmed = None
+    if pol.trim_borders:
+        rgb, trimmed = trim_borders(rgb)
+    dihedral, quality = hash_array(rgb)
+    displayed, stored = EXIF_TO_VARIANT[orientation], 0
+    if pol.orientation == "displayed" and displayed != 0:
+        # Re-hash the displayed pixels: a dihedral hash is only approximately the hash of the
+        # transformed image (grid alignment), and the primary hash must be exact.
+        dihedral, quality = hash_array(_apply_exif(rgb, orientation))
+        displayed, stored = 0, _INVERSE_VARIANT[displayed]
+        rgb = _apply_exif(rgb, orientation)
+    if pol.exact_dihedral:
+        dihedral = exact_dihedral(rgb)
+    return PdqResult(
+        hash_hex=dihedral[0],
+        quality=quality,
+        decode_mode=decode_mode,
+        dihedral=dihedral,
+        width=width,
+        height=height,
+        format=fmt,
+        exif_orientation=orientation,
+        orientation=pol.orientation,
+        displayed_variant=displayed,
+        stored_variant=stored,
+        frames=frames,
+        trimmed=trimmed,
+    )
+
+
+def _apply_exif(rgb: npt.NDArray[np.uint8], orientation: int) -> npt.NDArray[np.uint8]:
+    """The stored pixels transformed as a viewer displays them for an EXIF orientation."""
+    ops: dict[int, Image.Transpose] = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
+    op = ops.get(orientation)
+    if op is None:
+        return rgb
+    return np.asarray(Image.fromarray(rgb).transpose(op))
