@@ -98,7 +98,7 @@ def test_not_criminalised_warning_is_printed_with_citation() -> None:
         )
     )
     assert "## Notas para revisión" in draft.text
-    assert "tipificada en BR: no (BR test citation for off.distribution" in draft.text
+    assert "tipificada en BR: no (BR example citation for off.distribution" in draft.text
 
 
 def test_unknown_addressee_left_visible() -> None:

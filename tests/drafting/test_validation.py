@@ -216,8 +216,8 @@ def test_conduct_not_criminalised_warns_with_citation() -> None:
         now=NOW,
     )
     (warning,) = [w for w in draft.warnings if "not criminalised" in w]
-    assert "BR test citation for off.distribution" in warning
-    assert "tests/drafting/packs" in warning and "2026-01-15" in warning
+    assert "BR example citation for off.distribution" in warning
+    assert "example (not a real legal fact)" in warning and "2026-01-15" in warning
 
 
 def test_budapest_not_common_blocks_preservation() -> None:
@@ -253,7 +253,7 @@ def test_mla_without_common_instrument_says_so() -> None:
         )
     (problem,) = info.value.problems
     assert "no common instrument between AR and UY" in problem.what
-    assert "UY test citation for coop.party_nassau" in problem.what
+    assert "UY example citation for coop.party_nassau" in problem.what
     assert "bilateral" in problem.fix
 
 
