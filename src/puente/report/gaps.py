@@ -1,0 +1,213 @@
+"""Gap report (HTML, PDF, DOCX) and regional matrix (HTML page, PNG/SVG heatmap).
+
+Output is deterministic for a given catalog (no timestamps), so golden files can pin it;
+dates shown are the packs' as-of dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from puente import __version__
+from puente.gaps.analyse import CountryGaps, analyse
+from puente.gaps.matrix import Matrix, matrix
+from puente.legal.schema import STATUSES, Catalog
+from puente.report.documents import check_lang, html_to_pdf, messages, render
+
+# Okabe-Ito colours (safe for the common colour-vision deficiencies), plus a light grey;
+# cells also carry a symbol so status never depends on colour alone.
+COLOURS: dict[str, str] = {
+    "met": "#0072B2",
+    "partial": "#F0E442",
+    "not_met": "#D55E00",
+    "unknown": "#DDDDDD",
+}
+SYMBOLS: dict[str, str] = {"met": "✓", "partial": "~", "not_met": "✗", "unknown": "?"}
+ASCII_SYMBOLS: dict[str, str] = {"met": "+", "partial": "~", "not_met": "x", "unknown": "?"}
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    m = messages("gaps", lang)
+    return {st: m[f"status_{st}"] for st in STATUSES}
+
+
+def _context(catalog: Catalog, lang: str) -> dict[str, Any]:
+    check_lang(lang)
+    return {
+        "lang": lang,
+        "m": messages("gaps", lang),
+        "statuses": STATUSES,
+        "status_label": status_labels(lang),
+        "names": {c: catalog.country_name(c, lang) for c in catalog.countries},
+        "area_titles": {a: catalog.area_title(a, lang) for a in catalog.area_titles},
+        "cites": {ms.id: "; ".join(catalog.cite(r) for r in ms.model) for ms in catalog.measures},
+        "version": __version__,
+    }
+
+
+def _reports(catalog: Catalog, countries: Sequence[str] | None) -> list[CountryGaps]:
+    codes = list(countries) if countries else list(catalog.countries)
+    return [analyse(catalog, c) for c in codes]
+
+
+def gap_report_html(catalog: Catalog, countries: Sequence[str] | None, lang: str) -> str:
+    return render(
+        "gaps/report.html.j2", reports=_reports(catalog, countries), **_context(catalog, lang)
+    )
+
+
+def gap_report_pdf(
+    catalog: Catalog, countries: Sequence[str] | None, lang: str, output: Path
+) -> Path:
+    return html_to_pdf(gap_report_html(catalog, countries, lang), output)
+
+
+def gap_report_docx(
+    catalog: Catalog, countries: Sequence[str] | None, lang: str, output: Path
+) -> Path:
+    """An editable Word document (prosecutors and coordinators edit in Word)."""
+    from docx import Document
+    from docx.shared import Pt
+
+    ctx = _context(catalog, lang)
+    m, labels = ctx["m"], ctx["status_label"]
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(10)
+    doc.core_properties.title = m["report_title"]
+    doc.add_heading(m["report_title"], level=0)
+    doc.add_paragraph(m["intro"])
+    doc.add_paragraph().add_run(m["disclaimer"]).italic = True
+    for cg in _reports(catalog, countries):
+        doc.add_heading(f"{ctx['names'][cg.country]} ({cg.country})", level=1)
+        counts = ", ".join(f"{labels[s]} {cg.counts[s]}" for s in STATUSES)
+        doc.add_paragraph(f"{m['pack_as_of']}: {cg.as_of.isoformat()} · {m['counts']}: {counts}")
+        if not cg.areas:
+            doc.add_paragraph(m["no_gaps"])
+        for ag in cg.areas:
+            doc.add_heading(ctx["area_titles"].get(ag.area, ag.area), level=2)
+            table = doc.add_table(rows=1, cols=5)
+            table.style = "Table Grid"
+            for cell, key in zip(
+                table.rows[0].cells,
+                ("criterion", "status", "baseline", "evidence", "measure"),
+                strict=True,
+            ):
+                cell.text = m[key]
+            for g in ag.gaps:
+                f = g.finding
+                row = table.add_row().cells
+                row[0].text = f"{g.criterion.title[lang]} ({g.criterion.id})"
+                row[1].text = labels[f.status]
+                row[2].text = "\n".join(b.citation for b in g.baseline)
+                row[3].text = (
+                    f"{f.citation}\n{m['summary']}: {f.summary}\n{m['source']}: {f.source}\n"
+                    f"{m['as_of']} {f.as_of.isoformat()} · {m['confidence']}: {f.confidence}"
+                )
+                row[4].text = (
+                    "\n".join(
+                        f"{ms.text[lang]} ({m['model']}: {ctx['cites'][ms.id]})"
+                        for ms in g.measures
+                    )
+                    or m["no_measure"]
+                )
+        doc.add_heading(m["research"], level=2)
+        if not cg.research:
+            doc.add_paragraph(m["no_research"])
+        for r in cg.research:
+            note = f": {r.note}" if r.note else ""
+            doc.add_paragraph(
+                f"{r.criterion.title[lang]} ({r.criterion.id}{note})", style="List Bullet"
+            )
+    doc.add_paragraph(f"{m['generated_by']} {__version__}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(output))
+    return output
+
+
+def matrix_html(catalog: Catalog, lang: str, countries: Sequence[str] | None = None) -> str:
+    mx = matrix(catalog, tuple(countries) if countries else None)
+    return render(
+        "gaps/matrix.html.j2",
+        matrix=mx,
+        colours=COLOURS,
+        symbols=SYMBOLS,
+        **_context(catalog, lang),
+    )
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    path: Path
+    size: tuple[int, int]  # pixels (PNG) at the figure's dpi
+    legend: tuple[str, ...]  # legend labels, in STATUSES order
+
+
+HEATMAP_DPI = 100
+
+
+def heatmap(
+    catalog: Catalog,
+    output: Path,
+    lang: str = "en",
+    countries: Sequence[str] | None = None,
+) -> Heatmap:
+    """Countries × criteria heatmap as PNG or SVG (by the output's suffix)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        from puente.errors import UnknownFormat
+
+        raise UnknownFormat(f"{output}: heatmap format must be .png or .svg")
+    check_lang(lang)
+    mx: Matrix = matrix(catalog, tuple(countries) if countries else None)
+    m = messages("gaps", lang)
+    labels = status_labels(lang)
+    index = {st: i for i, st in enumerate(STATUSES)}
+    data = [[index[st] for st in row] for row in mx.cells]
+    cmap = ListedColormap([COLOURS[s] for s in STATUSES])
+
+    width, height = 16.0, 3.2 + 0.42 * max(len(mx.countries), 1)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=HEATMAP_DPI)
+    try:
+        ax.imshow(data, cmap=cmap, vmin=-0.5, vmax=len(STATUSES) - 0.5, aspect="auto")
+        ax.set_xticks(range(len(mx.criteria)))
+        ax.set_xticklabels([c.id for c in mx.criteria], rotation=90, fontsize=7)
+        ax.set_yticks(range(len(mx.countries)))
+        ax.set_yticklabels(
+            [f"{catalog.country_name(c, lang)} ({c})" for c in mx.countries], fontsize=8
+        )
+        for i, row in enumerate(mx.cells):
+            for j, st in enumerate(row):
+                colour = "white" if st in ("met", "not_met") else "black"
+                ax.text(j, i, ASCII_SYMBOLS[st], ha="center", va="center", fontsize=7, color=colour)
+        ax.set_title(f"{m['matrix_title']} — {m['as_of']} {mx.as_of.isoformat()}", fontsize=11)
+        handles = [
+            Patch(facecolor=COLOURS[s], edgecolor="#555", label=f"{ASCII_SYMBOLS[s]} {labels[s]}")
+            for s in STATUSES
+        ]
+        legend = fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=len(STATUSES),
+            title=m["legend"],
+            fontsize=8,
+            frameon=False,
+        )
+        fig.subplots_adjust(left=0.14, right=0.99, top=1 - 0.45 / height, bottom=2.3 / height)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
+        fig.savefig(str(output), format=fmt, dpi=HEATMAP_DPI, metadata=metadata)
+        legend_labels = tuple(t.get_text() for t in legend.get_texts())
+        size = (round(width * HEATMAP_DPI), round(height * HEATMAP_DPI))
+    finally:
+        plt.close(fig)
+    return Heatmap(output, size, legend_labels)
