@@ -83,3 +83,13 @@ def test_hash_file_missing(tmp_path: Path) -> None:
 
 def test_digests_as_dict() -> None:
     assert ABC.as_dict() == {"md5": ABC.md5, "sha1": ABC.sha1, "sha256": ABC.sha256}
+
+
+def test_incremental_hasher_equals_one_pass() -> None:
+    from puente.hashing.crypto import Hasher
+
+    data = os.urandom(10_001)
+    hasher = Hasher()
+    for start in range(0, len(data), 997):
+        hasher.update(data[start : start + 997])
+    assert (hasher.digests(), hasher.size) == (_reference(data), len(data))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["Digests", "hash_bytes", "hash_file", "hash_stream", "open_readonly"]
+__all__ = ["Digests", "Hasher", "hash_bytes", "hash_file", "hash_stream", "open_readonly"]
 
 CHUNK_SIZE = 1 << 20
 
@@ -33,6 +33,27 @@ class Digests:
 
     def as_dict(self) -> dict[str, str]:
         return {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
+
+
+class Hasher:
+    """Incremental MD5+SHA-1+SHA-256 for data that arrives in pieces (archive members)."""
+
+    __slots__ = ("_md5", "_sha1", "_sha256", "size")
+
+    def __init__(self) -> None:
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha1 = hashlib.sha1(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        self.size = 0
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        self._md5.update(data)
+        self._sha1.update(data)
+        self._sha256.update(data)
+        self.size += len(data)
+
+    def digests(self) -> Digests:
+        return Digests(self._md5.hexdigest(), self._sha1.hexdigest(), self._sha256.hexdigest())
 
 
 def hash_stream(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> tuple[Digests, int]:
@@ -76,13 +97,13 @@ def hash_bytes(data: bytes) -> Digests:
     )
 
 
-def open_readonly(path: Path | str | bytes) -> int:
+def open_readonly(path: Path | str | bytes, extra_flags: int = 0) -> int:
     """Open ``path`` read-only, without updating its access time where the OS permits.
 
-    Returns a raw file descriptor. Never creates, truncates or follows into anything
-    writable; O_NOFOLLOW is not set here because callers decide about symlinks.
+    Returns a raw file descriptor. ``extra_flags`` lets the scanner add O_NOFOLLOW and
+    O_NONBLOCK (so a file swapped for a FIFO after the walk can never block a read).
     """
-    flags = os.O_RDONLY | _O_BINARY | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | _O_BINARY | getattr(os, "O_CLOEXEC", 0) | extra_flags
     if _O_NOATIME:
         try:
             return os.open(path, flags | _O_NOATIME)

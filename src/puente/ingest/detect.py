@@ -1,0 +1,84 @@
+"""File type from content (magic bytes), never from the name."""
+
+from __future__ import annotations
+
+import filetype
+
+__all__ = ["HEAD_SIZE", "archive_format", "detect_kind"]
+
+# filetype looks at the first 8 KiB; tar's magic is at offset 257.
+HEAD_SIZE = 8192
+
+ZIP = "zip"
+SEVEN_Z = "7z"
+TAR = "tar"
+GZIP = "gzip"
+BZIP2 = "bzip2"
+XZ = "xz"
+
+
+def _is_tar(head: bytes) -> bool:
+    if len(head) < 512:
+        return False
+    if head[257:262] == b"ustar":
+        return True
+    # Pre-POSIX (v7) tar has no magic: accept a header whose checksum is right.
+    try:
+        stored = int(head[148:156].replace(b"\0", b" ").strip() or b"-1", 8)
+    except ValueError:
+        return False
+    computed = sum(head[:148]) + 8 * 32 + sum(head[156:512])
+    return stored == computed and head[0] != 0
+
+
+def archive_format(head: bytes) -> str | None:
+    """The container format Puente reads members from, or None."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return ZIP
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return SEVEN_Z
+    if head.startswith(b"\x1f\x8b"):
+        return GZIP
+    if head.startswith(b"BZh") and len(head) >= 4 and head[3:4].isdigit():
+        return BZIP2
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return XZ
+    if _is_tar(head):
+        return TAR
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the head is still text.
+        if exc.start < len(head) - 3:
+            return False
+    return True
+
+
+def detect_kind(head: bytes) -> str:
+    """MIME type guessed from the first bytes; "inode/x-empty" or "unknown" otherwise."""
+    if not head:
+        return "inode/x-empty"
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    fmt = archive_format(head)
+    if fmt is not None:
+        return {
+            ZIP: "application/zip",
+            SEVEN_Z: "application/x-7z-compressed",
+            TAR: "application/x-tar",
+            GZIP: "application/gzip",
+            BZIP2: "application/x-bzip2",
+            XZ: "application/x-xz",
+        }[fmt]
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if _looks_like_text(head):
+        return "text/plain"
+    return "unknown"

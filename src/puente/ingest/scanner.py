@@ -1,0 +1,436 @@
+"""Walk evidence read-only and yield one Item per file, archive member, error or limit hit.
+
+- Directories are listed with os.scandir in name order (repeatable runs); symbolic
+  links are never followed (each is reported; a link that loops is an error); FIFOs,
+  sockets and devices are reported as skipped_special and never opened.
+- Regular files are opened read-only with O_NOATIME (where permitted), O_NOFOLLOW and
+  O_NONBLOCK, hashed in one pass, and checked for change: size and mtime from the walk,
+  before and after the read must agree, and the bytes read must equal the size.
+  A file that changed, vanished or could not be read gets status "error" and no digests.
+- Archives found by their magic bytes are read on in memory (see archives.py); their
+  members come before the archive's own Item.
+- With workers > 1, top-level files are hashed in worker processes; Items of one
+  top-level file arrive together, in the same order, but files may arrive in any order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from puente.errors import EvidenceError
+from puente.hashing.crypto import CHUNK_SIZE, Hasher, open_readonly
+from puente.ingest.archives import ArchiveReader, summarise
+from puente.ingest.detect import HEAD_SIZE, archive_format, detect_kind
+from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits
+
+__all__ = ["plan", "scan"]
+
+_OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+# A batch of small files goes to a worker as one task (less inter-process traffic).
+_BATCH_FILES = 64
+_BATCH_BYTES = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A regular file found by the walk, with the stat the walk saw."""
+
+    path: str  # absolute (str with surrogateescape)
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _times(st: os.stat_result) -> tuple[float, float, float]:
+    return st.st_mtime, st.st_atime, st.st_ctime
+
+
+def _item(
+    rel: str,
+    st: os.stat_result | None,
+    *,
+    kind: str,
+    status: str,
+    detail: str | None,
+) -> Item:
+    mtime, atime, ctime = _times(st) if st is not None else (None, None, None)
+    return Item(
+        path=rel,
+        size=st.st_size if st is not None else None,
+        mtime=mtime,
+        atime=atime,
+        ctime=ctime,
+        kind=kind,
+        digests=None,
+        status=status,
+        detail=detail,
+        depth=0,
+        container=None,
+    )
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "inode/fifo", "FIFO"),
+    (stat.S_ISSOCK, "inode/socket", "socket"),
+    (stat.S_ISCHR, "inode/chardevice", "character device"),
+    (stat.S_ISBLK, "inode/blockdevice", "block device"),
+)
+
+
+def _special(rel: str, abs_path: str, st: os.stat_result) -> Item:
+    """Report a non-regular, non-directory entry without opening it."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.readlink(abs_path)
+        except OSError as exc:
+            target = f"<unreadable: {_describe(exc)}>"
+        try:
+            os.stat(abs_path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return _item(
+                    rel,
+                    st,
+                    kind="inode/symlink",
+                    status=ERROR,
+                    detail=f"symlink loop: link to {target!r} never resolves ({_describe(exc)})",
+                )
+            detail = f"symbolic link to {target!r} (dangling: {_describe(exc)}); not followed"
+        else:
+            detail = f"symbolic link to {target!r}; not followed"
+        return _item(rel, st, kind="inode/symlink", status=SKIPPED_SPECIAL, detail=detail)
+    for test, kind, name in _SPECIAL_KINDS:
+        if test(st.st_mode):
+            return _item(rel, st, kind=kind, status=SKIPPED_SPECIAL, detail=f"{name}: never opened")
+    return _item(
+        rel,
+        st,
+        kind="unknown",
+        status=SKIPPED_SPECIAL,
+        detail=f"file type {stat.S_IFMT(st.st_mode):o}: never opened",
+    )
+
+
+def _walk(root: str, skip: Callable[[str], bool] | None) -> Iterator[_Entry | Item]:
+    """Depth-first, name-ordered walk yielding regular files and reports of everything else."""
+    stack: list[tuple[str, str]] = [(root, "")]
+    seen_dirs: set[tuple[int, int]] = set()
+    try:
+        root_st = os.stat(root)
+        seen_dirs.add((root_st.st_dev, root_st.st_ino))
+    except OSError:
+        pass
+    while stack:
+        abs_dir, rel_dir = stack.pop()
+        try:
+            with os.scandir(abs_dir) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            # The root was checked by scan(); this is a subdirectory we cannot list.
+            st = None
+            with contextlib.suppress(OSError):
+                st = os.lstat(abs_dir)
+            yield _item(
+                rel_dir,
+                st,
+                kind="inode/directory",
+                status=ERROR,
+                detail=f"directory not listed: {_describe(exc)}",
+            )
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield _item(
+                    rel,
+                    None,
+                    kind="unknown",
+                    status=ERROR,
+                    detail=f"vanished or unreadable before it was read: {_describe(exc)}",
+                )
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                key = (st.st_dev, st.st_ino)
+                if key in seen_dirs:
+                    yield _item(
+                        rel,
+                        st,
+                        kind="inode/directory",
+                        status=ERROR,
+                        detail="directory loop (bind mount or hard link): already walked",
+                    )
+                    continue
+                seen_dirs.add(key)
+                subdirs.append((entry.path, rel))
+                continue
+            if skip is not None and skip(rel):
+                continue
+            if stat.S_ISREG(st.st_mode):
+                yield _Entry(entry.path, rel, st.st_size, st.st_mtime_ns)
+            else:
+                yield _special(rel, entry.path, st)
+        # Reverse so that the stack pops subdirectories in name order.
+        stack.extend(reversed(subdirs))
+
+
+def _changed(entry: _Entry, before: os.stat_result, after: os.stat_result, read: int) -> str | None:
+    problems = []
+    if not stat.S_ISREG(before.st_mode):
+        return "replaced by a non-regular file after the walk"
+    if before.st_size != entry.size or before.st_mtime_ns != entry.mtime_ns:
+        problems.append(f"size/mtime changed after the walk ({entry.size} -> {before.st_size})")
+    if after.st_size != before.st_size or after.st_mtime_ns != before.st_mtime_ns:
+        problems.append(f"size/mtime changed while read ({before.st_size} -> {after.st_size})")
+    if read != after.st_size:
+        problems.append(f"read {read} bytes of {after.st_size}")
+    if after.st_nlink == 0:
+        problems.append("deleted while it was read")
+    if not problems:
+        return None
+    return "changed during the scan: " + "; ".join(problems)
+
+
+def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
+    """Hash one top-level regular file (and its archive members). Never raises."""
+    try:
+        fd = open_readonly(entry.path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            why = f"vanished before it was read: {_describe(exc)}"
+        elif exc.errno == errno.ELOOP:
+            why = f"replaced by a symbolic link after the walk: {_describe(exc)}"
+        else:
+            why = f"not opened: {_describe(exc)}"
+        return [_item(entry.rel, None, kind="unknown", status=ERROR, detail=why)]
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        try:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):
+                return [_special(entry.rel, entry.path, before)]
+            hasher = Hasher()
+            head = b""
+            buffer = bytearray(CHUNK_SIZE)
+            view = memoryview(buffer)
+            while True:
+                n = stream.readinto(view)
+                if not n:
+                    break
+                if len(head) < HEAD_SIZE:
+                    head += bytes(view[: min(n, HEAD_SIZE - len(head))])
+                hasher.update(view[:n])
+            after = os.fstat(fd)
+        except OSError as exc:
+            st = None
+            with contextlib.suppress(OSError):
+                st = os.fstat(fd)
+            return [
+                _item(
+                    entry.rel,
+                    st,
+                    kind="unknown",
+                    status=ERROR,
+                    detail=f"read failed: {_describe(exc)}",
+                )
+            ]
+        kind = detect_kind(head)
+        changed = _changed(entry, before, after, hasher.size)
+        if changed is not None:
+            return [_item(entry.rel, after, kind=kind, status=ERROR, detail=changed)]
+        items: list[Item] = []
+        status: str = OK
+        detail: str | None = None
+        fmt = archive_format(head)
+        if fmt is not None:
+            try:
+                stream.seek(0)
+                gen = ArchiveReader(limits).read(fmt, stream, entry.rel, 0, hasher.size)
+                while True:
+                    try:
+                        items.append(next(gen))
+                    except StopIteration as stop:
+                        problems = stop.value
+                        break
+            except OSError as exc:
+                problems = [(ERROR, f"archive read failed: {_describe(exc)}")]
+            if problems:
+                status, detail = summarise(problems)
+        mtime, atime, ctime = _times(before)
+        items.append(
+            Item(
+                path=entry.rel,
+                size=hasher.size,
+                mtime=mtime,
+                atime=atime,
+                ctime=ctime,
+                kind=kind,
+                digests=hasher.digests(),
+                status=status,
+                detail=detail,
+                depth=0,
+                container=None,
+            )
+        )
+        return items
+
+
+def _scan_batch(entries: list[_Entry], limits: Limits) -> list[list[Item]]:
+    return [scan_file(entry, limits) for entry in entries]
+
+
+def _check_root(root: Path) -> tuple[str, os.stat_result]:
+    path = os.fspath(root)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as exc:
+        raise EvidenceError(f"evidence path {path!r} does not exist") from exc
+    except OSError as exc:
+        raise EvidenceError(f"evidence path {path!r} cannot be read: {_describe(exc)}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            raise EvidenceError(
+                f"evidence folder {path!r} cannot be listed: {_describe(exc)}"
+            ) from exc
+    elif not stat.S_ISREG(st.st_mode):
+        raise EvidenceError(
+            f"evidence path {path!r} is neither a folder nor a regular file (never opened)"
+        )
+    return path, st
+
+
+def _sources(root: Path, skip: Callable[[str], bool] | None) -> Iterator[_Entry | Item]:
+    path, st = _check_root(root)
+    if stat.S_ISDIR(st.st_mode):
+        yield from _walk(path, skip)
+        return
+    # A single evidence file (an archive, an image): named by its file name.
+    rel = os.path.basename(path.rstrip("/")) or path
+    if skip is None or not skip(rel):
+        yield _Entry(path, rel, st.st_size, st.st_mtime_ns)
+
+
+def scan(
+    root: Path,
+    limits: Limits,
+    *,
+    workers: int = 1,
+    skip: Callable[[str], bool] | None = None,
+    on_progress: Callable[[Item], None] | None = None,
+) -> Iterator[Item]:
+    """Yield an Item for every file, archive member, error and limit hit under ``root``.
+
+    ``root`` is a folder or a single file; it is never written to. Raises EvidenceError
+    (before yielding anything) when ``root`` does not exist or cannot be read at all.
+    ``skip(path)`` is asked for every top-level file (path relative to ``root``): True
+    skips the file and all its members (resuming a scan). ``on_progress(item)`` is
+    called in this process for every item, just before it is yielded.
+    """
+    sources = _sources(root, skip)
+    # Fail fast on a bad root, before the caller records anything.
+    first = next(sources, None)
+    if first is None:
+        return
+    stream = _chain(first, sources)
+    if workers <= 1:
+        for source in stream:
+            items = [source] if isinstance(source, Item) else scan_file(source, limits)
+            for item in items:
+                if on_progress is not None:
+                    on_progress(item)
+                yield item
+        return
+    yield from _parallel(stream, limits, workers, on_progress)
+
+
+def _chain(first: _Entry | Item, rest: Iterator[_Entry | Item]) -> Iterator[_Entry | Item]:
+    yield first
+    yield from rest
+
+
+def _parallel(
+    sources: Iterator[_Entry | Item],
+    limits: Limits,
+    workers: int,
+    on_progress: Callable[[Item], None] | None,
+) -> Iterator[Item]:
+    max_in_flight = workers * 3
+    in_flight: set[Future[list[list[Item]]]] = set()
+    ready: deque[Item] = deque()
+
+    def emit(items: list[Item]) -> None:
+        ready.extend(items)
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        batch: list[_Entry] = []
+        batch_bytes = 0
+
+        def collect(block: bool) -> None:
+            nonlocal in_flight
+            if not in_flight:
+                return
+            done, in_flight = wait(
+                in_flight, timeout=None if block else 0, return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                for items in future.result():
+                    emit(items)
+
+        for source in sources:
+            if isinstance(source, Item):
+                emit([source])
+            else:
+                batch.append(source)
+                batch_bytes += source.size
+                if len(batch) >= _BATCH_FILES or batch_bytes >= _BATCH_BYTES:
+                    in_flight.add(pool.submit(_scan_batch, batch, limits))
+                    batch, batch_bytes = [], 0
+                    while len(in_flight) >= max_in_flight:
+                        collect(block=True)
+            collect(block=False)
+            while ready:
+                item = ready.popleft()
+                if on_progress is not None:
+                    on_progress(item)
+                yield item
+        if batch:
+            in_flight.add(pool.submit(_scan_batch, batch, limits))
+        while in_flight or ready:
+            if not ready:
+                collect(block=True)
+            while ready:
+                item = ready.popleft()
+                if on_progress is not None:
+                    on_progress(item)
+                yield item
+
+
+def plan(root: Path) -> tuple[int, int]:
+    """(file count, total bytes) of the regular files under ``root``, for progress bars.
+
+    Archive members are not counted (they are only known once read). Raises
+    EvidenceError like scan().
+    """
+    files = 0
+    total = 0
+    for source in _sources(root, None):
+        if isinstance(source, _Entry):
+            files += 1
+            total += source.size
+    return files, total
