@@ -1,3 +1,239 @@
-"""Tables and store of this area (filled in by its issue)."""
+"""Cooperation requests and their status history; every change also goes to the custody log.
+
+A request row, its history row and the custody entry are written in one transaction, so a
+failure leaves nothing behind half-done.
+"""
 
 from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from puente.cases.model import check_text, utc
+from puente.drafting.model import RequestType
+from puente.drafting.tracking import (
+    Deadlines,
+    StatusChange,
+    TrackedRequest,
+    is_due,
+    transition,
+)
+from puente.errors import NotFound
+from puente.store.base import Base
+from puente.store.cases import CaseStore
+
+TZ = sa.DateTime(timezone=True)
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    requesting_country: Mapped[str] = mapped_column(String(2))
+    requested_country: Mapped[str] = mapped_column(String(2))
+    lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    sent_at: Mapped[datetime | None] = mapped_column(TZ)
+    expires_at: Mapped[datetime | None] = mapped_column(TZ)
+    followup_due: Mapped[datetime | None] = mapped_column(TZ)
+    preservation_days: Mapped[int | None] = mapped_column(Integer)
+    related: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text)
+    draft_text: Mapped[str] = mapped_column(Text)
+    draft_sha256: Mapped[str] = mapped_column(String(64))
+    documents: Mapped[str] = mapped_column(Text)
+    warnings: Mapped[str] = mapped_column(Text)
+
+
+class RequestHistoryRow(Base):
+    __tablename__ = "request_status_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(TZ)
+    status: Mapped[str] = mapped_column(String(16))
+    operator: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+
+
+REQUESTS = sa.inspect(RequestRow).local_table
+HISTORY = sa.inspect(RequestHistoryRow).local_table
+
+
+def _opt(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
+
+
+def _request(row: Any, history: list[Any]) -> TrackedRequest:
+    return TrackedRequest(
+        id=int(row.id),
+        case_id=int(row.case_id),
+        type=RequestType(row.type),
+        requesting_country=row.requesting_country,
+        requested_country=row.requested_country,
+        lang=row.lang,
+        status=row.status,
+        created_at=utc(row.created_at),
+        sent_at=_opt(row.sent_at),
+        deadlines=Deadlines(expires_at=_opt(row.expires_at), followup_due=_opt(row.followup_due)),
+        preservation_days=row.preservation_days,
+        related=row.related,
+        draft_sha256=row.draft_sha256,
+        documents=tuple(json.loads(row.documents)),
+        warnings=tuple(json.loads(row.warnings)),
+        history=tuple(StatusChange(utc(h.at), h.status, h.operator, h.note) for h in history),
+    )
+
+
+class RequestStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.cases = CaseStore(engine)
+
+    def create(
+        self,
+        *,
+        case_id: int,
+        kind: RequestType,
+        requesting_country: str,
+        requested_country: str,
+        lang: str,
+        created_at: datetime,
+        preservation_days: int | None,
+        related: str,
+        facts: dict[str, Any],
+        draft_text: str,
+        draft_sha256: str,
+        documents: list[str],
+        warnings: list[str],
+        operator: str,
+    ) -> TrackedRequest:
+        """Store a new draft, its first history row and the custody entry, all or nothing."""
+        self.cases.get_case(case_id)
+        operator = check_text("operator", operator, max_length=200)
+        at = utc(created_at)
+        with self.engine.begin() as conn:
+            request_id = conn.execute(
+                sa.insert(REQUESTS).values(
+                    case_id=case_id,
+                    type=kind.value,
+                    requesting_country=requesting_country,
+                    requested_country=requested_country,
+                    lang=lang,
+                    status="draft",
+                    created_at=at,
+                    preservation_days=preservation_days,
+                    related=related,
+                    facts=json.dumps(facts, sort_keys=True, ensure_ascii=False, default=str),
+                    draft_text=draft_text,
+                    draft_sha256=draft_sha256,
+                    documents=json.dumps(documents, ensure_ascii=False),
+                    warnings=json.dumps(warnings, ensure_ascii=False),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            conn.execute(
+                sa.insert(HISTORY).values(
+                    request_id=request_id, at=at, status="draft", operator=operator, note=""
+                )
+            )
+            details = {
+                "request_id": int(request_id),
+                "type": kind.value,
+                "from": requesting_country,
+                "to": requested_country,
+                "lang": lang,
+                "status": "draft",
+                "draft_sha256": draft_sha256,
+                "documents": documents,
+            }
+            # Same transaction as the request: the custody log and the table never disagree.
+            self.cases._append(conn, case_id, "request_drafted", details, operator, at)
+        return self.get(int(request_id))
+
+    def get(self, request_id: int) -> TrackedRequest:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(REQUESTS).where(RequestRow.id == request_id)).first()
+            if row is None:
+                raise NotFound(f"request {request_id} does not exist (see 'puente request list')")
+            history = conn.execute(
+                sa.select(HISTORY)
+                .where(RequestHistoryRow.request_id == request_id)
+                .order_by(RequestHistoryRow.id)
+            ).all()
+        return _request(row, list(history))
+
+    def draft_text(self, request_id: int) -> str:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(RequestRow.draft_text).where(RequestRow.id == request_id)
+            ).scalar()
+        if text is None:
+            raise NotFound(f"request {request_id} does not exist")
+        return str(text)
+
+    def list(self, case_id: int | None = None) -> list[TrackedRequest]:
+        query = sa.select(REQUESTS).order_by(RequestRow.id)
+        if case_id is not None:
+            self.cases.get_case(case_id)
+            query = query.where(RequestRow.case_id == case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            ids = [r.id for r in rows]
+            history: dict[int, list[Any]] = {i: [] for i in ids}
+            if ids:
+                for h in conn.execute(
+                    sa.select(HISTORY)
+                    .where(RequestHistoryRow.request_id.in_(ids))
+                    .order_by(RequestHistoryRow.id)
+                ):
+                    history[h.request_id].append(h)
+        return [_request(r, history[r.id]) for r in rows]
+
+    def due(self, now: datetime, within_days: int) -> list[TrackedRequest]:
+        return [r for r in self.list() if is_due(r, now, within_days)]
+
+    def set_status(
+        self, request_id: int, new: str, operator: str, at: datetime, note: str = ""
+    ) -> TrackedRequest:
+        """Change the status (allowed changes only); history and custody in one transaction."""
+        operator = check_text("operator", operator, max_length=200)
+        current = self.get(request_id)
+        changed = transition(current, new, utc(at), operator, note)
+        with self.engine.begin() as conn:
+            # Guard on the old status: a concurrent change makes this update match nothing.
+            result = conn.execute(
+                sa.update(REQUESTS)
+                .where(RequestRow.id == request_id, RequestRow.status == current.status)
+                .values(
+                    status=changed.status,
+                    sent_at=changed.sent_at,
+                    expires_at=changed.deadlines.expires_at,
+                    followup_due=changed.deadlines.followup_due,
+                )
+            )
+            if result.rowcount != 1:
+                from puente.errors import Conflict
+
+                raise Conflict(f"request {request_id} changed meanwhile; try again")
+            conn.execute(
+                sa.insert(HISTORY).values(
+                    request_id=request_id, at=utc(at), status=new, operator=operator, note=note
+                )
+            )
+            details: dict[str, Any] = {
+                "request_id": request_id,
+                "from_status": current.status,
+                "status": new,
+            }
+            if note:
+                details["note"] = note
+            if changed.deadlines.expires_at:
+                details["expires_at"] = changed.deadlines.expires_at.isoformat()
+            self.cases._append(conn, current.case_id, "request_status", details, operator, utc(at))
+        return self.get(request_id)
