@@ -1,9 +1,252 @@
-"""Commands of this area (filled in by its issue)."""
+"""``puente capacity`` (questionnaire, import, profiles, examples) and ``puente conclusions``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from puente.capacity.examples import FICTITIOUS
+from puente.capacity.model import LANGS, country_name, load_items
+from puente.cli.common import console, engine, print_json, print_table, settings
+from puente.errors import InputError
+from puente.flows import capacity as flow
+
+capacity_app = typer.Typer(
+    help="Capacity and needs assessment (WeProtect MNR + online-CSAM investigation).",
+    no_args_is_help=True,
+)
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _lang(lang: str | None) -> str:
+    value = lang or settings().lang
+    if value not in LANGS:
+        raise InputError(f"unknown language {value!r}: use one of {', '.join(LANGS)}")
+    return value
+
+
+@capacity_app.command("template")
+def template(
+    lang: str = typer.Option(..., "--lang", help="Language of the questionnaire: es, pt or en."),
+    output: Path = typer.Option(..., "--output", "-o", help="XLSX file to write."),
+) -> None:
+    """Write the questionnaire (XLSX) an institution fills in."""
+    _lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        raise InputError(f"{output}: the questionnaire is written as .xlsx")
+    path = flow.write_template(output, lang)
+    console.print(f"questionnaire ({lang}, template {load_items().template_version}) -> {path}")
+
+
+@capacity_app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="Filled-in questionnaire: .xlsx, .yaml or .json."),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Refuse a questionnaire in another language."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace a stored assessment of the same institution and date."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Validate and store one assessment; nothing is stored if any problem is found."""
+    if lang is not None:
+        _lang(lang)
+    stored = flow.import_questionnaire(
+        engine(), path, operator=settings().operator, lang=lang, replace=replace
+    )
+    a = stored.assessment
+    info = {
+        "id": stored.id,
+        "country": a.country,
+        "institution": a.institution,
+        "assessed_on": a.assessed_on,
+        "answers": len(a.answers),
+        "fictitious": a.fictitious,
+    }
+    if as_json:
+        print_json(info)
+    else:
+        note = f" [{FICTITIOUS}]" if a.fictitious else ""
+        console.print(
+            f"stored assessment {stored.id}: {a.institution} {a.country} {a.assessed_on} "
+            f"({len(a.answers)} answers){note}"
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+@capacity_app.command("show")
+def show(
+    country: str = typer.Argument(..., help="Country code, e.g. AR."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of labels (es, pt, en)."),
+    as_json: bool = JSON,
+) -> None:
+    """Scores per domain and overall for a country's institutions, and the needs stated."""
+    lg = _lang(lang)
+    items = load_items()
+    view = flow.show_country(engine(), country, items)
+    prof = view.profile
+    if as_json:
+        data: dict[str, Any] = {
+            "country": view.country,
+            "fictitious": prof.fictitious,
+            "assessments": [
+                {
+                    "id": s.id,
+                    "institution": s.assessment.institution,
+                    "assessed_on": s.assessment.assessed_on,
+                    "template_version": s.assessment.template_version,
+                    "fictitious": s.assessment.fictitious,
+                    "imported_at": s.imported_at,
+                    "imported_by": s.imported_by,
+                }
+                for s in view.assessments
+            ],
+            "latest": [
+                {
+                    "institution": i.institution,
+                    "assessed_on": i.assessed_on,
+                    "domains": dict(i.score.domains),
+                    "overall": i.score.overall,
+                }
+                for i in prof.institutions
+            ],
+            "country_score": None
+            if prof.score is None
+            else {"domains": dict(prof.score.domains), "overall": prof.score.overall},
+            "needs": [n.__dict__ for n in prof.needs],
+        }
+        print_json(data)
+        return
+    title = f"{country_name(view.country, lg)} ({view.country})"
+    if prof.fictitious:
+        title += f" - {FICTITIOUS}"
+    if prof.score is None:
+        console.print(f"{title}: no assessment stored")
+        return
+    cols = ["domain", *(f"{i.institution} {i.assessed_on}" for i in prof.institutions), "country"]
+    rows = [
+        [
+            d.name[lg],
+            *(_fmt(i.score.domains.get(d.id)) for i in prof.institutions),
+            _fmt(prof.score.domains.get(d.id)),
+        ]
+        for d in items.domains
+    ]
+    rows.append(
+        ["overall", *(_fmt(i.score.overall) for i in prof.institutions), _fmt(prof.score.overall)]
+    )
+    print_table(title, cols, rows)
+    print_table(
+        "needs",
+        ["need", "answers", "high priority"],
+        [[n.need, n.items, n.high] for n in prof.needs],
+    )
+
+
+@capacity_app.command("compare")
+def compare_cmd(
+    country: str = typer.Argument(..., help="Country code, e.g. AR."),
+    institution: str = typer.Option(..., "--institution", help="police or prosecution."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of labels (es, pt, en)."),
+    as_json: bool = JSON,
+) -> None:
+    """Compare the two newest assessments of one institution."""
+    lg = _lang(lang)
+    items = load_items()
+    cmp = flow.compare_institution(engine(), country, institution, items)
+    if as_json:
+        print_json(
+            {
+                "country": cmp.country,
+                "institution": cmp.institution,
+                "before": cmp.before.assessed_on,
+                "after": cmp.after.assessed_on,
+                "fictitious": cmp.before.fictitious or cmp.after.fictitious,
+                "overall": {
+                    "before": cmp.before.score.overall,
+                    "after": cmp.after.score.overall,
+                    "change": cmp.overall,
+                },
+                "domains": {
+                    d: {
+                        "before": cmp.before.score.domains[d],
+                        "after": cmp.after.score.domains[d],
+                        "change": delta,
+                    }
+                    for d, delta in cmp.domains.items()
+                },
+                "items": [
+                    {"item": c.item_id, "before": c.before, "after": c.after, "change": c.delta}
+                    for c in cmp.items
+                ],
+            }
+        )
+        return
+    title = f"{cmp.institution} {cmp.country}: {cmp.before.assessed_on} -> {cmp.after.assessed_on}"
+    if cmp.before.fictitious or cmp.after.fictitious:
+        title += f" - {FICTITIOUS}"
+    rows = [
+        [
+            items.domain(d).name[lg],
+            _fmt(cmp.before.score.domains[d]),
+            _fmt(cmp.after.score.domains[d]),
+            f"{delta:+.2f}",
+        ]
+        for d, delta in cmp.domains.items()
+    ]
+    rows.append(
+        [
+            "overall",
+            _fmt(cmp.before.score.overall),
+            _fmt(cmp.after.score.overall),
+            f"{cmp.overall:+.2f}",
+        ]
+    )
+    print_table(title, ["domain", "before", "after", "change"], rows)
+    print_table(
+        "items changed",
+        ["item", "capability", "before", "after"],
+        [[c.item_id, items.item(c.item_id).title[lg], c.before, c.after] for c in cmp.items],
+    )
+
+
+@capacity_app.command("examples")
+def examples(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Directory to write the example questionnaires to."
+    ),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx or yaml."),
+    load: bool = typer.Option(False, "--load", help="Store the examples in the database."),
+    remove: bool = typer.Option(False, "--remove", help="Remove stored examples."),
+    as_json: bool = JSON,
+) -> None:
+    """FICTITIOUS EXAMPLE DATA for the 13 countries: write questionnaires and/or load them."""
+    result: dict[str, Any] = {"note": FICTITIOUS}
+    if remove:
+        result["removed"] = flow.remove_examples(engine())
+    if output is not None:
+        result["written"] = [str(p) for p in flow.write_examples(output, fmt)]
+    if load:
+        result["loaded"] = len(flow.load_examples(engine(), operator=settings().operator))
+    if not (remove or load or output is not None):
+        raise InputError("say what to do: --output DIR, --load and/or --remove")
+    if as_json:
+        print_json(result)
+        return
+    if "removed" in result:
+        console.print(f"removed {result['removed']} example assessment(s)")
+    if "written" in result:
+        console.print(f"wrote {len(result['written'])} {FICTITIOUS} questionnaires to {output}")
+    if "loaded" in result:
+        console.print(f"loaded {result['loaded']} {FICTITIOUS} assessments")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.add_typer(capacity_app, name="capacity")

@@ -1,0 +1,109 @@
+"""Capacity use cases: import questionnaires, profiles, comparisons, examples.
+
+The only place where the capacity core meets the store. An import is validated completely
+(questionnaire.read_questionnaire) before the store is touched, so a bad questionnaire stores
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine
+
+from puente.capacity import examples as ex
+from puente.capacity import questionnaire as q
+from puente.capacity.model import Assessment, ItemSet, check_country, load_items
+from puente.capacity.scoring import Comparison, CountryProfile, compare, country_profile
+from puente.errors import Conflict, InputError, NotFound
+from puente.store.capacity import CapacityStore, StoredAssessment
+
+
+def write_template(path: Path, lang: str) -> Path:
+    return q.write_template(path, lang)
+
+
+def import_questionnaire(
+    engine: Engine, path: Path, *, operator: str, lang: str | None = None, replace: bool = False
+) -> StoredAssessment:
+    assessment = q.read_questionnaire(path, lang=lang)  # raises before anything is stored
+    return CapacityStore(engine).add(assessment, operator=operator, replace=replace)
+
+
+@dataclass(frozen=True)
+class CountryView:
+    country: str
+    profile: CountryProfile
+    assessments: tuple[StoredAssessment, ...]  # every stored assessment, oldest first
+
+
+def show_country(engine: Engine, country: str, items: ItemSet | None = None) -> CountryView:
+    code = check_country(country)
+    items = items or load_items()
+    stored = CapacityStore(engine).stored(code)
+    profile = country_profile(code, [s.assessment for s in stored], items)
+    return CountryView(code, profile, tuple(stored))
+
+
+def compare_institution(
+    engine: Engine, country: str, institution: str, items: ItemSet | None = None
+) -> Comparison:
+    """The two newest assessments of one institution, compared."""
+    code = check_country(country)
+    if institution not in ("police", "prosecution"):
+        raise InputError(f"unknown institution {institution!r}: use police or prosecution")
+    stored = CapacityStore(engine).stored(code, institution)
+    if len(stored) < 2:
+        raise NotFound(
+            f"{institution} {code}: {len(stored)} assessment(s) stored; compare needs two"
+        )
+    return compare(stored[-2].assessment, stored[-1].assessment, items or load_items())
+
+
+def all_assessments(engine: Engine) -> list[Assessment]:
+    return CapacityStore(engine).assessments()
+
+
+def write_examples(directory: Path, fmt: str = "xlsx") -> list[Path]:
+    """Write the FICTITIOUS EXAMPLE questionnaires, one file per assessment."""
+    if fmt not in ("xlsx", "yaml"):
+        raise InputError(f"unknown examples format {fmt!r}: use xlsx or yaml")
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for a in ex.example_assessments():
+        name = f"FICTITIOUS-{a.country}-{a.institution}-{a.assessed_on.isoformat()}.{fmt}"
+        path = directory / name
+        if fmt == "xlsx":
+            q.write_template(path, a.lang, filled=a)
+        else:
+            text = f"# {ex.FICTITIOUS}\n" + yaml.safe_dump(
+                q.to_mapping(a), allow_unicode=True, sort_keys=False
+            )
+            path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def load_examples(engine: Engine, *, operator: str) -> list[StoredAssessment]:
+    """Store the FICTITIOUS EXAMPLE assessments, replacing earlier copies of them."""
+    store = CapacityStore(engine)
+    real = {s.assessment.key for s in store.stored() if not s.assessment.fictitious}
+    examples = ex.example_assessments()
+    clash = sorted(
+        f"{a.institution} {a.country} {a.assessed_on}" for a in examples if a.key in real
+    )
+    if clash:
+        # Never overwrite a real institution's answers with example data.
+        raise Conflict(f"real assessments stored for the example dates: {', '.join(clash)}")
+    return [store.add(a, operator=operator, replace=True) for a in examples]
+
+
+def remove_examples(engine: Engine) -> int:
+    return CapacityStore(engine).delete_fictitious()
+
+
+def stored_countries(engine: Engine) -> Sequence[str]:
+    return sorted({s.assessment.country for s in CapacityStore(engine).stored()})
