@@ -454,6 +454,18 @@ class ArchiveReader:
                             stream.close()
                 if stop:
                     problems.append(self.budget.exhausted_problem())
+                    # The directory names the members left: account for each of them.
+                    for rest in files[files.index(info) + 1 :]:
+                        rest_path, _ = names.path(path, rest.filename)
+                        yield self._item(
+                            rest_path,
+                            path,
+                            depth + 1,
+                            size=rest.file_size,
+                            mtime=_timestamp(rest.date_time),
+                            status=LIMIT_EXCEEDED,
+                            detail=f"not read: {problems[-1][1]}",
+                        )
                     break
             return problems
 
@@ -814,7 +826,11 @@ def _zip_overlap(infos: list[zipfile.ZipInfo], start_dir: int) -> str | None:
     extra fields are left out so that only real overlaps are reported.
     """
     spans = sorted(
-        (info.header_offset, info.header_offset + 30 + info.compress_size, info) for info in infos
+        (
+            (info.header_offset, info.header_offset + 30 + info.compress_size, info)
+            for info in infos
+        ),
+        key=lambda span: (span[0], span[1]),
     )
     for (start, end, info), (next_start, _, other) in itertools.pairwise(spans):
         if next_start < end:
