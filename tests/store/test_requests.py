@@ -46,7 +46,7 @@ def test_create_get_list(engine: Engine, case_id: int) -> None:
     created = _create(store, case_id)
     assert created.status == "draft" and created.documents == ("a.docx", "a.pdf")
     assert store.get(created.id) == created
-    assert [r.id for r in store.list(case_id)] == [created.id]
+    assert [r.id for r in store.list_requests(case_id)] == [created.id]
     assert store.draft_text(created.id) == "# Pedido\n"
     custody = CaseStore(engine).custody(case_id)
     assert custody[-1].action == "request_drafted"

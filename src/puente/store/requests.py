@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, ForeignKey, Integer, String, Text
@@ -23,7 +23,7 @@ from puente.drafting.tracking import (
     is_due,
     transition,
 )
-from puente.errors import NotFound
+from puente.errors import Conflict, NotFound
 from puente.store.base import Base
 from puente.store.cases import CaseStore
 
@@ -62,8 +62,8 @@ class RequestHistoryRow(Base):
     note: Mapped[str] = mapped_column(Text)
 
 
-REQUESTS = sa.inspect(RequestRow).local_table
-HISTORY = sa.inspect(RequestHistoryRow).local_table
+REQUESTS = cast(sa.Table, RequestRow.__table__)
+HISTORY = cast(sa.Table, RequestHistoryRow.__table__)
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -177,7 +177,7 @@ class RequestStore:
             raise NotFound(f"request {request_id} does not exist")
         return str(text)
 
-    def list(self, case_id: int | None = None) -> list[TrackedRequest]:
+    def list_requests(self, case_id: int | None = None) -> list[TrackedRequest]:
         query = sa.select(REQUESTS).order_by(RequestRow.id)
         if case_id is not None:
             self.cases.get_case(case_id)
@@ -196,7 +196,7 @@ class RequestStore:
         return [_request(r, history[r.id]) for r in rows]
 
     def due(self, now: datetime, within_days: int) -> list[TrackedRequest]:
-        return [r for r in self.list() if is_due(r, now, within_days)]
+        return [r for r in self.list_requests() if is_due(r, now, within_days)]
 
     def set_status(
         self, request_id: int, new: str, operator: str, at: datetime, note: str = ""
@@ -218,8 +218,6 @@ class RequestStore:
                 )
             )
             if result.rowcount != 1:
-                from puente.errors import Conflict
-
                 raise Conflict(f"request {request_id} changed meanwhile; try again")
             conn.execute(
                 sa.insert(HISTORY).values(
