@@ -356,3 +356,46 @@ def test_corrupted_archives_keep_what_was_read(tmp_path: Path) -> None:
         assert items[path].digests is not None  # the damaged file itself is still hashed
     for item in items.values():
         assert item.status != ERROR or item.detail, "every error names its cause"
+
+
+class _Unseekable(io.RawIOBase):
+    """zipfile writes data descriptors (flag bit 3) when it cannot seek back."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return self.buffer.write(data)
+
+
+def test_truncated_zip_recovers_members_from_local_headers(tmp_path: Path) -> None:
+    good = {f"f{i}.txt": os.urandom(5000) for i in range(3)}
+    good["text.txt"] = b"abc" * 20_000
+    whole = _zip(good)
+    (tmp_path / "cut.zip").write_bytes(whole[: len(whole) - 40])  # directory lost
+    (tmp_path / "half.zip").write_bytes(whole[:12_000])  # mid f2.txt
+    sink = _Unseekable()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in good.items():
+            with zf.open(name, "w") as member:
+                member.write(data)
+    streamed = bytearray(sink.buffer.getvalue())
+    assert streamed[6] & 0x8  # data descriptors in use
+    damaged = bytearray(streamed[: len(streamed) - 50])
+    pos = damaged.find(good["f1.txt"][:200])  # f1 is random: deflate stores it nearly raw
+    damaged[pos + 1000] ^= 0xFF
+    (tmp_path / "stream.zip").write_bytes(bytes(damaged))
+    items = _scan(tmp_path)
+    for name, data in good.items():
+        assert items[f"cut.zip!/{name}"].digests == digests_of(data)
+    assert items["cut.zip"].status == ERROR
+    assert "4 member(s) recovered from local headers" in (items["cut.zip"].detail or "")
+    assert items["half.zip!/f1.txt"].digests == digests_of(good["f1.txt"])
+    assert items["half.zip!/f2.txt"].status == ERROR and items["half.zip!/f2.txt"].digests is None
+    assert items["stream.zip!/f0.txt"].digests == digests_of(good["f0.txt"])
+    assert items["stream.zip!/f1.txt"].status == ERROR
+    assert "CRC" in (items["stream.zip!/f1.txt"].detail or "")
+    assert items["stream.zip!/text.txt"].digests == digests_of(good["text.txt"])

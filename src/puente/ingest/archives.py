@@ -17,6 +17,7 @@ import gzip
 import io
 import itertools
 import lzma
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -72,6 +73,7 @@ _DAMAGE: tuple[type[BaseException], ...] = (
     lzma.LZMAError,
     gzip.BadGzipFile,
     EOFError,
+    struct.error,
     OSError,
     ValueError,
     NotImplementedError,
@@ -170,6 +172,84 @@ class _Prefixed:
             self.pos += len(chunk)
             return chunk
         return bytes(self.stream.read(n))
+
+
+class _LocalMember:
+    """Reads one member's data after a local header: stored or deflated, sized or not.
+
+    The CRC-32 is checked at the end (from the header, or from the data descriptor when
+    the header has none), so a damaged member is never reported with digests.
+    """
+
+    def __init__(self, source: BinaryIO, method: int, csize: int | None, crc: int) -> None:
+        self.source = source
+        self.start = source.tell()
+        self.left = csize
+        self.inflate = zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else None
+        self.consumed = 0
+        self.finished = False
+        self.pending = b""
+        self.crc = crc
+        self.running = 0
+        self.descriptor = 0
+
+    def read(self, n: int) -> bytes:
+        out = self._read(n)
+        if out:
+            self.running = zlib.crc32(out, self.running)
+            return out
+        self._verify()
+        return b""
+
+    def _verify(self) -> None:
+        expected = self.crc
+        if self.left is None:
+            self.source.seek(self.start + self.consumed)
+            descriptor = self.source.read(16)
+            has_signature = descriptor[:4] == b"PK\x07\x08"
+            self.descriptor = 16 if has_signature else 12
+            offset = 4 if has_signature else 0
+            if len(descriptor) < offset + 4:
+                raise EOFError("data descriptor truncated")
+            (expected,) = struct.unpack_from("<L", descriptor, offset)
+        if expected != self.running:
+            raise zipfile.BadZipFile(
+                f"Bad CRC-32: stored {expected:08x}, computed {self.running:08x}"
+            )
+
+    def _read(self, n: int) -> bytes:
+        while True:
+            if self.inflate is not None and self.pending:
+                out = self.inflate.decompress(self.pending, n)
+                self.pending = self.inflate.unconsumed_tail
+                if self.inflate.eof:
+                    # Bytes past the end of the deflate stream belong to what follows.
+                    self.consumed -= len(self.inflate.unused_data) + len(self.pending)
+                    self.pending = b""
+                    self.finished = True
+                if out:
+                    return out
+                if self.finished:
+                    return b""
+            if self.finished:
+                return b""
+            want = CHUNK if self.left is None else min(CHUNK, self.left)
+            if want == 0:
+                self.finished = self.inflate is None or self.inflate.eof
+                if not self.finished:
+                    raise EOFError("deflate stream ends early")
+                return b""
+            data = self.source.read(want)
+            if not data:
+                raise EOFError("member data truncated")
+            self.consumed += len(data)
+            if self.left is not None:
+                self.left -= len(data)
+            if self.inflate is None:
+                if self.left == 0:
+                    self.finished = True
+                return data
+            self.pending = data
 
 
 @dataclass
@@ -395,7 +475,10 @@ class ArchiveReader:
         try:
             zf = zipfile.ZipFile(source)
         except _DAMAGE as exc:
-            return [(ERROR, f"zip unreadable: {_describe(exc)}")]
+            # No usable central directory (truncated, damaged): recover what the local
+            # headers still describe, and say that the listing is incomplete.
+            problem = f"zip central directory unreadable ({_describe(exc)})"
+            return (yield from self._zip_local(source, path, depth, problem))
         with zf:
             infos = zf.infolist()
             overlap = _zip_overlap(infos, zf.start_dir)
@@ -468,6 +551,84 @@ class ArchiveReader:
                         )
                     break
             return problems
+
+    def _zip_local(self, source: BinaryIO, path: str, depth: int, problem: str) -> ItemGen:
+        """Walk local file headers from the start of a zip whose directory is unreadable."""
+        source.seek(0)
+        names = _Names()
+        recovered = 0
+        while True:
+            header = source.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                break
+            fields = struct.unpack("<4x5H3L2H", header)
+            flags, method, crc = fields[1], fields[2], fields[5]
+            csize, usize, name_len, extra_len = fields[6], fields[7], fields[8], fields[9]
+            raw_name = source.read(name_len)
+            source.seek(extra_len, io.SEEK_CUR)
+            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "surrogateescape")
+            recovered += 1
+            if recovered > self.limits.max_members:
+                return [
+                    (ERROR, problem),
+                    (LIMIT_EXCEEDED, f"max_members {self.limits.max_members} exceeded"),
+                ]
+            mpath, note = names.path(path, name)
+            if name.endswith("/"):
+                continue
+            sized = not flags & 0x8
+            if flags & 0x1:
+                yield self._item(
+                    mpath,
+                    path,
+                    depth + 1,
+                    size=usize if sized else None,
+                    mtime=None,
+                    status=ENCRYPTED,
+                    detail="encrypted member: contents not read",
+                )
+                if not sized:
+                    return [(ERROR, f"{problem}; recovery stopped at {mpath} (size unknown)")]
+                source.seek(csize, io.SEEK_CUR)
+                continue
+            if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or (
+                not sized and method == zipfile.ZIP_STORED
+            ):
+                yield self._item(
+                    mpath,
+                    path,
+                    depth + 1,
+                    size=usize if sized else None,
+                    mtime=None,
+                    status=ERROR,
+                    detail=f"member not recovered: compression method {method}",
+                )
+                if not sized:
+                    return [(ERROR, f"{problem}; recovery stopped at {mpath}")]
+                source.seek(csize, io.SEEK_CUR)
+                continue
+            start = source.tell()
+            local = _LocalMember(source, method, csize if sized else None, crc)
+            stop = yield from self.member(
+                mpath,
+                path,
+                depth + 1,
+                local.read,
+                declared=usize if sized else None,
+                compressed=csize if sized else None,
+                mtime=None,
+                note=note,
+            )
+            if stop or (not sized and not local.finished):
+                return [
+                    (
+                        ERROR,
+                        f"{problem}; {recovered} member(s) recovered from local "
+                        f"headers, recovery stopped at {mpath}",
+                    )
+                ]
+            source.seek(start + (csize if sized else local.consumed + local.descriptor))
+        return [(ERROR, f"{problem}; {recovered} member(s) recovered from local headers")]
 
     def _cap(self, members: list[Any], problems: list[Problem]) -> list[Any]:
         cap = self.limits.max_members
