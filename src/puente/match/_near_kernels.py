@@ -1,0 +1,85 @@
+"""Compiled inner loop of NearIndex (numba): probe buckets, verify candidates, no temporaries.
+
+Kept apart so that near.py imports without numba (it falls back to numpy) and so that the
+kernel, compiled once, is cached on disk (``cache=True``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def _popcount64(x: np.uint64) -> np.int64:
+    # SWAR bit count; LLVM turns this idiom into the POPCNT instruction
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True, nogil=True)
+def search_block(
+    words: Any,
+    perm: Any,
+    offsets: Any,
+    starts: Any,
+    widths: Any,
+    tables: Any,
+    masks: Any,
+    bases: Any,
+    qbe: Any,
+    q64: Any,
+    threshold: int,
+    out_ids: Any,
+    out_dist: Any,
+) -> Any:
+    """For each query row: every stored row within ``threshold`` (ids may repeat).
+
+    Writes up to out_ids.shape[1] hits per query and returns the true hit counts (a count
+    above the capacity asks the caller to retry with more room).
+    """
+    nq = qbe.shape[0]
+    m = starts.shape[0]
+    cap = out_ids.shape[1]
+    counts = np.zeros(nq, np.int64)
+    chunk = np.empty(m, np.int64)
+    for j in range(nq):
+        for t in range(m):
+            st = starts[t]
+            w = widths[t]
+            i = st // 64
+            o = st % 64
+            if o + w <= 64:
+                v = qbe[j, i] >> np.uint64(64 - o - w)
+            else:
+                k = o + w - 64
+                v = (qbe[j, i] << np.uint64(k)) | (qbe[j, i + 1] >> np.uint64(64 - k))
+            chunk[t] = np.int64(v & np.uint64((1 << w) - 1))
+        a0 = q64[j, 0]
+        a1 = q64[j, 1]
+        a2 = q64[j, 2]
+        a3 = q64[j, 3]
+        c = 0
+        for p in range(tables.shape[0]):
+            key = bases[p] + (chunk[tables[p]] ^ masks[p])
+            lo = np.int64(offsets[key])
+            hi = np.int64(offsets[key + 1])
+            for r in range(lo, hi):
+                e = perm[r]
+                d = (
+                    _popcount64(words[e, 0] ^ a0)
+                    + _popcount64(words[e, 1] ^ a1)
+                    + _popcount64(words[e, 2] ^ a2)
+                    + _popcount64(words[e, 3] ^ a3)
+                )
+                if d <= threshold:
+                    if c < cap:
+                        out_ids[j, c] = e
+                        out_dist[j, c] = d
+                    c += 1
+        counts[j] = c
+    return counts
