@@ -179,6 +179,11 @@ def heatmap(
     fig, ax = plt.subplots(figsize=(width, height), dpi=HEATMAP_DPI)
     try:
         ax.imshow(data, cmap=cmap, vmin=-0.5, vmax=len(STATUSES) - 0.5, aspect="auto")
+        # Thin white lines between cells keep neighbouring cells of one colour apart.
+        ax.set_xticks([x - 0.5 for x in range(1, len(mx.criteria))], minor=True)
+        ax.set_yticks([y - 0.5 for y in range(1, len(mx.countries))], minor=True)
+        ax.grid(which="minor", color="white", linewidth=0.8)
+        ax.tick_params(which="minor", length=0)
         ax.set_xticks(range(len(mx.criteria)))
         ax.set_xticklabels([c.id for c in mx.criteria], rotation=90, fontsize=7)
         ax.set_yticks(range(len(mx.countries)))
