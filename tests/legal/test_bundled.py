@@ -84,3 +84,32 @@ def test_provider_reporting_duty_not_invented(bundled: Catalog) -> None:
     for code in bundled.countries:
         f = bundled.finding(code, "proc.provider_reporting_duty")
         assert f.status == "unknown" or (f.citation and f.source), code
+
+
+def test_knowing_access_explicit_only_in_spain(bundled: Catalog) -> None:
+    # Reference note §5.1: Lanzarote 20(1)(f) is explicit only in Spain (art. 189.5 CP).
+    for code in bundled.countries:
+        if code != "ES":
+            assert bundled.finding(code, "off.access").status != "met", code
+
+
+def test_chile_grooming_scope_is_partial(bundled: Catalog) -> None:
+    # Art. 366 quáter protects under-14s, and 14-17 only with aggravating circumstances.
+    assert _status(bundled, "CL", "off.grooming") == "partial"
+
+
+def test_medellin_ratifications(bundled: Catalog) -> None:
+    # Ratified by Spain (2021), Uruguay (2022) and Paraguay (2023); AR, BR, CL only signed.
+    for code in ("ES", "UY", "PY"):
+        assert _status(bundled, code, "coop.party_medellin") == "met", code
+    for code in ("AR", "BR", "CL"):
+        assert _status(bundled, code, "coop.party_medellin") == "partial", code
+
+
+def test_every_bundled_gap_report_builds(bundled: Catalog) -> None:
+    from puente.gaps.analyse import analyse
+
+    for code in bundled.countries:
+        cg = analyse(bundled, code)
+        assert sum(cg.counts.values()) == len(bundled.criteria)
+        assert len(cg.research) == cg.counts["unknown"]
