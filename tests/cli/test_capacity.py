@@ -93,3 +93,38 @@ def test_bad_arguments(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     assert missing.returncode == 2 and "nope.xlsx" in missing.stderr
     cmp = run_cli("capacity", "compare", "AR", "--institution", "police")
     assert cmp.returncode == 3
+
+
+def test_conclusions_bad_arguments(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    out = tmp_path / "c.html"
+    for args, fragment in (
+        (("--lang", "fr"), "fr"),
+        (("--format", "odt"), "odt"),
+        (("--date", "28/11/2026"), "28/11/2026"),
+    ):
+        res = run_cli("conclusions", "--output", str(out), *args)
+        assert res.returncode == 2 and fragment in res.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_conclusions_from_loaded_examples(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
+    assert run_cli("capacity", "examples", "--load").returncode == 0
+    out = tmp_path / "c.html"
+    res = run_cli(
+        "conclusions",
+        "--lang",
+        "en",
+        "--format",
+        "html",
+        "--output",
+        str(out),
+        "--date",
+        "2026-11-28",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert info["fictitious"] is True and info["countries_assessed"] == 13
+    html = out.read_text(encoding="utf-8")
+    assert "Issued: 2026-11-28" in html and "FICTITIOUS EXAMPLE DATA" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import typer
 from puente.capacity.examples import FICTITIOUS
 from puente.capacity.model import LANGS, country_name, load_items
 from puente.cli.common import console, engine, print_json, print_table, settings
-from puente.errors import InputError
+from puente.errors import InputError, UnknownFormat
 from puente.flows import capacity as flow
+from puente.report.conclusions import FORMATS
 
 capacity_app = typer.Typer(
     help="Capacity and needs assessment (WeProtect MNR + online-CSAM investigation).",
@@ -248,5 +250,49 @@ def examples(
         console.print(f"loaded {result['loaded']} {FICTITIOUS} assessments")
 
 
+def conclusions_cmd(
+    lang: str | None = typer.Option(None, "--lang", help="Language: es, pt or en."),
+    fmt: str = typer.Option("pdf", "--format", help="pdf, docx or html."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: <home>/reports/conclusions-…)."
+    ),
+    issued: str | None = typer.Option(
+        None, "--date", help="Date of issue, YYYY-MM-DD (default: today, UTC)."
+    ),
+    edition: int = typer.Option(1, "--edition", min=1, help="Edition number of the document."),
+    as_json: bool = JSON,
+) -> None:
+    """Regional conclusions: legal gaps, capacity profiles, needs, measures, legal bases."""
+    lg = _lang(lang)
+    if fmt not in FORMATS:
+        raise UnknownFormat(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    try:
+        day = date.fromisoformat(issued) if issued else datetime.now(UTC).date()
+    except ValueError as exc:
+        raise InputError(f"--date {issued!r}: not a date (YYYY-MM-DD)") from exc
+    path = output or settings().home / "reports" / f"conclusions-{day.isoformat()}-{lg}.{fmt}"
+    with console.status("building the regional conclusions…"):
+        written, doc = flow.write_conclusions(engine(), lg, fmt, path, issued=day, edition=edition)
+    info = {
+        "output": str(written),
+        "lang": lg,
+        "format": fmt,
+        "issued": day,
+        "edition": edition,
+        "fictitious": doc.fictitious,
+        "countries_assessed": sum(1 for s in doc.countries if s.profile.score is not None),
+        "missing": list(doc.missing),
+    }
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"conclusions ({lg}, {fmt}) -> {written}")
+    if doc.fictitious:
+        console.print(f"[bold red]{FICTITIOUS}[/]: built from the example assessments")
+    for what in doc.missing:
+        console.print(f"[yellow]missing:[/] {what}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(capacity_app, name="capacity")
+    app.command("conclusions")(conclusions_cmd)

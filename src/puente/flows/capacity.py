@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,11 @@ from puente.capacity import examples as ex
 from puente.capacity import questionnaire as q
 from puente.capacity.model import Assessment, ItemSet, check_country, load_items
 from puente.capacity.scoring import Comparison, CountryProfile, compare, country_profile
-from puente.errors import Conflict, InputError, NotFound
+from puente.errors import Conflict, InputError, NotFound, UnknownFormat
+from puente.legal.catalog import load_catalog
+from puente.legal.schema import Catalog
+from puente.report import conclusions
+from puente.report.conclusions import Conclusions, ProcedureStep
 from puente.store.capacity import CapacityStore, StoredAssessment
 
 
@@ -107,3 +112,44 @@ def remove_examples(engine: Engine) -> int:
 
 def stored_countries(engine: Engine) -> Sequence[str]:
     return sorted({s.assessment.country for s in CapacityStore(engine).stored()})
+
+
+def build_conclusions(
+    engine: Engine,
+    lang: str,
+    *,
+    issued: date,
+    edition: int = 1,
+    charts_enabled: bool = True,
+) -> Conclusions:
+    """The regional conclusions from the knowledge base and the stored assessments."""
+    catalog = load_catalog()
+    return conclusions.build(
+        catalog,
+        CapacityStore(engine).assessments(),
+        lang,
+        issued=issued,
+        edition=edition,
+        procedure=harmonised_procedure(catalog, lang),
+        charts_enabled=charts_enabled,
+    )
+
+
+def harmonised_procedure(catalog: Catalog, lang: str) -> list[ProcedureStep] | None:
+    """The harmonised procedure's steps for the conclusions; None until it is available."""
+    return None
+
+
+def write_conclusions(
+    engine: Engine,
+    lang: str,
+    fmt: str,
+    output: Path,
+    *,
+    issued: date,
+    edition: int = 1,
+) -> tuple[Path, Conclusions]:
+    if fmt not in conclusions.FORMATS:
+        raise UnknownFormat(f"unknown format {fmt!r}: use one of {', '.join(conclusions.FORMATS)}")
+    doc = build_conclusions(engine, lang, issued=issued, edition=edition)
+    return conclusions.write(doc, fmt, output), doc

@@ -1,0 +1,143 @@
+"""Regional conclusions: structure pinned by golden files in es/pt/en; PDF and DOCX open.
+
+Regenerate the golden files with PUENTE_UPDATE_GOLDEN=1 after an intended change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from puente.capacity.examples import FICTITIOUS, example_assessments
+from puente.legal.catalog import load_catalog
+from puente.legal.schema import Catalog
+from puente.report import conclusions as concl
+from puente.report.documents import LANGS
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "conclusions"
+ISSUED = date(2026, 11, 28)
+# Read at import: the autouse fixture clears PUENTE_* variables before each test runs.
+UPDATE = os.environ.get("PUENTE_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+class _Structure(HTMLParser):
+    """Headings, table headers, images and notices: the document's skeleton, not its data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self._tag: str | None = None
+        self._text = ""
+        self._table: str | None = None
+        self._header: list[str] | None = None
+        self._row = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        cls = a.get("class") or ""
+        if tag in ("h1", "h2", "h3", "h4") or (tag == "p" and cls in ("fictitious", "missing")):
+            self._tag, self._text = f"{tag}.{cls}" if cls else tag, ""
+        elif tag == "table":
+            self._table, self._header, self._row = cls, [], 0
+        elif tag == "tr":
+            self._row += 1
+        elif tag == "th" and self._row == 1:
+            self._tag, self._text = "th", ""
+        elif tag == "img":
+            self.lines.append(f"img: {a.get('alt')}")
+        elif tag == "section":
+            self.lines.append(f"section#{a.get('id')}")
+
+    def handle_data(self, data: str) -> None:
+        if self._tag:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._tag and tag == self._tag.split(".")[0]:
+            text = " ".join(self._text.split())
+            if self._tag == "th" and self._header is not None:
+                self._header.append(text)
+            else:
+                self.lines.append(f"{self._tag}: {text}")
+            self._tag = None
+        elif tag == "table" and self._header is not None:
+            self.lines.append(f"table.{self._table}: {' | '.join(self._header)}")
+            self._header = None
+
+
+def structure(html: str) -> list[str]:
+    parser = _Structure()
+    parser.feed(html)
+    return parser.lines
+
+
+def _check_golden(name: str, lines: list[str]) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(lines, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert lines == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_structure_is_pinned_in_every_language(catalog: Catalog, lang: str) -> None:
+    doc = concl.build(catalog, example_assessments(), lang, issued=ISSUED, charts_enabled=False)
+    html = concl.to_html(doc)
+    _check_golden(f"structure.{lang}.json", structure(html))
+    assert doc.fictitious
+    assert html.count(FICTITIOUS) >= 1 + len(doc.countries)
+    assert ISSUED.isoformat() in html
+    assert doc.kb_as_of is not None and doc.kb_as_of.isoformat() in html
+    assert len(doc.pairs) == 13 * 12 // 2
+    # measures are ranked by how many countries they serve
+    served = [len(r.countries) for r in doc.measures]
+    assert served == sorted(served, reverse=True)
+    gaps = [g.gap_count for g in doc.common_gaps]
+    assert gaps == sorted(gaps, reverse=True)
+
+
+def test_missing_parts_are_said(catalog: Catalog) -> None:
+    doc = concl.build(None, [], "en", issued=ISSUED, charts_enabled=False)
+    html = concl.to_html(doc)
+    assert any("legal knowledge base" in m for m in doc.missing)
+    assert "No capacity assessment is stored" in html
+    assert "The legal knowledge base is not available" in html
+    assert FICTITIOUS not in html
+    real = concl.build(catalog, [], "pt", issued=ISSUED, charts_enabled=False)
+    assert "procedimento harmonizado ainda não está disponível" in concl.to_html(real)
+
+
+@pytest.mark.slow
+def test_charts_pdf_and_docx(catalog: Catalog, tmp_path: Path) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    doc = concl.build(catalog, example_assessments(), "es", issued=ISSUED)
+    assert doc.heatmap_png and doc.needs_png and doc.matrix_png
+    assert all(s.radar_png and s.radar_png.startswith(b"\x89PNG") for s in doc.countries)
+    html = concl.write(doc, "html", tmp_path / "c.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 3 + 13
+    docx_path = concl.write(doc, "docx", tmp_path / "c.docx")
+    word = Document(str(docx_path))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == "Conclusiones regionales de la red"
+    assert "Argentina (AR)" in headings and "España (ES)" in headings
+    assert len(word.inline_shapes) == 3 + 13
+    assert any(FICTITIOUS in p.text for p in word.paragraphs)
+    pdf_path = concl.write(doc, "pdf", tmp_path / "c.pdf")
+    reader = PdfReader(str(pdf_path))
+    assert len(reader.pages) > 13
+    text = reader.pages[0].extract_text()
+    assert "FICTITIOUS EXAMPLE DATA" in text
+    assert not list(tmp_path.glob("*.part"))
