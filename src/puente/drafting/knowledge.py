@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from puente.drafting.channels import for_country
 from puente.drafting.model import ChannelEntry, LegalContext, LegalFact
+from puente.errors import NotFound, UnknownCountry
 
 PARTY_CRITERIA = (
     "coop.party_budapest",
@@ -46,9 +47,17 @@ def to_fact(finding: Any, country: str, criterion_id: str) -> LegalFact:
 def _lookup(kb: KnowledgeBase, country: str, criterion_id: str) -> LegalFact:
     try:
         finding = kb.finding(country, criterion_id)
-    except LookupError:
+    except (LookupError, NotFound, UnknownCountry):
+        # No pack or no finding loaded: unknown, never a guess.
         finding = None
     return to_fact(finding, country, criterion_id)
+
+
+def _name(kb: KnowledgeBase, code: str, lang: str) -> str:
+    try:
+        return kb.country_name(code, lang)
+    except (LookupError, NotFound, UnknownCountry):
+        return code
 
 
 def legal_context(
@@ -71,5 +80,5 @@ def legal_context(
         conduct_requested=conduct_to,
         parties=parties,
         channels=for_country(channels, to),
-        country_names=tuple((c, kb.country_name(c, lang)) for c in (frm, to)),
+        country_names=tuple((c, _name(kb, c, lang)) for c in (frm, to)),
     )

@@ -210,11 +210,12 @@ class Instrument:
 
     @property
     def common(self) -> bool:
+        """Both known to be parties. For coop.party_* "partial" means signed, not ratified."""
         return bool(
             self.requesting
             and self.requested
-            and self.requesting.known_yes
-            and self.requested.known_yes
+            and self.requesting.status == "met"
+            and self.requested.status == "met"
         )
 
     @property

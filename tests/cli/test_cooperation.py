@@ -1,0 +1,163 @@
+"""The cooperation commands through the real entry point, with the bundled legal packs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from puente.cli import app as cli_app
+from puente.cli.common import engine
+from puente.drafting.examples import example_facts_dict
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    def run(*args: str) -> Run:
+        monkeypatch.setattr(sys, "argv", ["puente", *args])
+        capsys.readouterr()
+        code = 0
+        try:
+            cli_app.main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def facts(tmp_path: Path) -> Path:
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(example_facts_dict(), allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def case(cli: Any) -> str:
+    assert cli("case", "create", "Operación", "--country", "AR", "--agency", "UFE").code == 0
+    return "1"
+
+
+def _requests() -> int:
+    with engine().connect() as conn:
+        return int(conn.execute(sa.text("select count(*) from requests")).scalar() or 0)
+
+
+def test_draft_list_status(cli: Any, case: str, facts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = cli(
+        "request",
+        "draft",
+        case,
+        "--type",
+        "preservation",
+        "--from",
+        "AR",
+        "--to",
+        "BR",
+        "--facts",
+        str(facts),
+        "--output-dir",
+        str(out),
+        "--json",
+    )
+    assert run.code == 0, run.err
+    data = run.json()
+    assert data["request"]["lang"] == "pt"
+    assert sorted(Path(p).suffix for p in data["documents"]) == [".docx", ".pdf"]
+    assert all(Path(p).is_file() for p in data["documents"])
+
+    assert cli("request", "status", "1", "sent", "--note", "por correo").code == 0
+    listed = cli("request", "list", "--due", "100", "--json").json()
+    assert [r["status"] for r in listed] == ["sent"]
+    assert listed[0]["deadlines"]["expires_at"]
+    assert cli("request", "list", "--due", "10", "--json").json() == []
+    table = cli("request", "list")
+    assert table.code == 0 and "sent" in table.out
+
+    refused = cli("request", "status", "1", "draft")
+    assert refused.code == 4 and "cannot become draft" in refused.err
+    custody = cli("custody", "show", case, "--json")
+    if custody.code == 0:  # the triage area's command; checked when present
+        assert "request_status" in custody.out
+
+
+def test_draft_lists_every_problem(cli: Any, case: str, tmp_path: Path) -> None:
+    raw = example_facts_dict()
+    raw["data"][0]["value"] = "10.0.0.999"
+    raw["data"][0]["timestamp"] = "2026-10-01T10:00:00"
+    raw["dates"] = {"seized": "2099-01-01T00:00:00Z"}
+    del raw["necessity"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    run = cli(
+        "request",
+        "draft",
+        case,
+        "--type",
+        "preservation",
+        "--from",
+        "AR",
+        "--to",
+        "BR",
+        "--facts",
+        str(path),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert run.code == 2
+    for needle in ("not a valid IPv4", "has no time zone", "in the future", "necessity"):
+        assert needle in run.err
+    assert "nothing drafted or stored" in run.err
+    assert _requests() == 0 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--from", "AR", "--to", "ZZ"], 2, "'ZZ' is not in the network"),
+        (["--from", "XX", "--to", "BR"], 2, "'XX' is not in the network"),
+        (["--from", "AR", "--to", "BR", "--lang", "fr"], 2, "unknown language"),
+    ],
+)
+def test_bad_input(
+    cli: Any, case: str, facts: Path, args: list[str], code: int, message: str
+) -> None:
+    run = cli("request", "draft", case, "--type", "preservation", "--facts", str(facts), *args)
+    assert run.code == code and message in run.err
+    assert _requests() == 0
+
+
+def test_unknown_case_and_request(cli: Any, facts: Path) -> None:
+    run = cli(
+        "request",
+        "draft",
+        "7",
+        "--type",
+        "preservation",
+        "--from",
+        "AR",
+        "--to",
+        "BR",
+        "--facts",
+        str(facts),
+    )
+    assert run.code == 3 and "case 7 does not exist" in run.err
+    run = cli("request", "status", "9", "sent")
+    assert run.code == 3 and "request 9 does not exist" in run.err
+    assert cli("request", "status", "9", "lost").code == 2
