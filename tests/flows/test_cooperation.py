@@ -190,7 +190,7 @@ def test_facts_file_errors(tmp_path: Path) -> None:
         read_facts(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("summary: [unclosed\n", encoding="utf-8")
-    with pytest.raises(InputError, match="bad.yaml"):
+    with pytest.raises(InputError, match=r"bad\.yaml"):
         read_facts(bad)
 
 
