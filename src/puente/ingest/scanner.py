@@ -19,6 +19,7 @@ import contextlib
 import errno
 import os
 import stat
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,8 +36,8 @@ __all__ = ["plan", "scan"]
 
 _OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # A batch of small files goes to a worker as one task (less inter-process traffic).
-_BATCH_FILES = 64
-_BATCH_BYTES = 64 * 1024**2
+_BATCH_FILES = 32
+_BATCH_BYTES = 8 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,19 @@ def _changed(entry: _Entry, before: os.stat_result, after: os.stat_result, read:
     return "changed during the scan: " + "; ".join(problems)
 
 
+_local = threading.local()
+
+
+def _buffer() -> memoryview:
+    """One read buffer per thread, reused: allocating 1 MiB per small file costs more
+    than hashing it."""
+    view: memoryview | None = getattr(_local, "view", None)
+    if view is None:
+        view = memoryview(bytearray(CHUNK_SIZE))
+        _local.view = view
+    return view
+
+
 def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
     """Hash one top-level regular file (and its archive members). Never raises."""
     try:
@@ -224,8 +238,7 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
                 return [_special(entry.rel, entry.path, before)]
             hasher = Hasher()
             head = b""
-            buffer = bytearray(CHUNK_SIZE)
-            view = memoryview(buffer)
+            view = _buffer()
             while True:
                 n = stream.readinto(view)
                 if not n:
@@ -374,51 +387,49 @@ def _parallel(
     in_flight: set[Future[list[list[Item]]]] = set()
     ready: deque[Item] = deque()
 
-    def emit(items: list[Item]) -> None:
-        ready.extend(items)
+    def collect(block: bool) -> None:
+        nonlocal in_flight
+        if not in_flight:
+            return
+        done, in_flight = wait(in_flight, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in done:
+            for items in future.result():
+                ready.extend(items)
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    def drain() -> Iterator[Item]:
+        while ready:
+            item = ready.popleft()
+            if on_progress is not None:
+                on_progress(item)
+            yield item
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         batch: list[_Entry] = []
         batch_bytes = 0
-
-        def collect(block: bool) -> None:
-            nonlocal in_flight
-            if not in_flight:
-                return
-            done, in_flight = wait(
-                in_flight, timeout=None if block else 0, return_when=FIRST_COMPLETED
-            )
-            for future in done:
-                for items in future.result():
-                    emit(items)
-
         for source in sources:
             if isinstance(source, Item):
-                emit([source])
-            else:
-                batch.append(source)
-                batch_bytes += source.size
-                if len(batch) >= _BATCH_FILES or batch_bytes >= _BATCH_BYTES:
-                    in_flight.add(pool.submit(_scan_batch, batch, limits))
-                    batch, batch_bytes = [], 0
-                    while len(in_flight) >= max_in_flight:
-                        collect(block=True)
-            collect(block=False)
-            while ready:
-                item = ready.popleft()
-                if on_progress is not None:
-                    on_progress(item)
-                yield item
+                ready.append(source)
+                continue
+            batch.append(source)
+            batch_bytes += source.size
+            if len(batch) < _BATCH_FILES and batch_bytes < _BATCH_BYTES:
+                continue
+            in_flight.add(pool.submit(_scan_batch, batch, limits))
+            batch, batch_bytes = [], 0
+            # Check for results once per batch, not per file: the main process
+            # shares the cores with the workers.
+            collect(block=len(in_flight) >= max_in_flight)
+            yield from drain()
         if batch:
             in_flight.add(pool.submit(_scan_batch, batch, limits))
         while in_flight or ready:
             if not ready:
                 collect(block=True)
-            while ready:
-                item = ready.popleft()
-                if on_progress is not None:
-                    on_progress(item)
-                yield item
+            yield from drain()
+    finally:
+        # A consumer that stops early (or is interrupted) must not wait for queued work.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def plan(root: Path) -> tuple[int, int]:
