@@ -1,3 +1,592 @@
-"""Tables and store of this area (filled in by its issue)."""
+"""Hash sets in the database: tables, mappers to domain values, fast bulk insert.
+
+``hash_entries`` is unique on (set, algorithm, value): inserts are INSERT OR IGNORE (SQLite,
+raw DBAPI executemany) / ON CONFLICT DO NOTHING (PostgreSQL), so re-running an interrupted
+import adds only what is missing. A set is "importing" until its import finishes.
+"""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from puente.errors import Conflict, NotFound
+from puente.hashsets.model import (
+    Conflicting,
+    Entry,
+    HashSetInfo,
+    HashSetSummary,
+    SetDiff,
+)
+from puente.hashsets.provenance import ImportRecord
+from puente.match.exact import Membership
+from puente.store.base import Base
+
+# SQLite wants INTEGER for an auto-increment key; PostgreSQL may need more than 2^31 entries.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class HashSetRow(Base):
+    __tablename__ = "hash_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    version: Mapped[str] = mapped_column(String(100), default="")
+    owner_country: Mapped[str | None] = mapped_column(String(8))
+    owner_agency: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    caveats: Mapped[str] = mapped_column(Text, default="")
+    source_format: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="importing")
+    entry_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HashEntryRow(Base):
+    __tablename__ = "hash_entries"
+    __table_args__ = (UniqueConstraint("set_id", "algorithm", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"))
+    algorithm: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(1024))
+    category: Mapped[str] = mapped_column(String(32))
+    source_scheme: Mapped[str] = mapped_column(String(32))
+    source_category: Mapped[str | None] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    confirmations: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[str | None] = mapped_column(Text)  # JSON object: the source's other fields
+
+
+class HashSetImportRow(Base):
+    __tablename__ = "hash_set_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"), index=True)
+    source_file: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    source_size: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str] = mapped_column(String(16))
+    operator: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    entries_added: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+SETS = cast(sa.Table, HashSetRow.__table__)
+ENTRIES = cast(sa.Table, HashEntryRow.__table__)
+IMPORTS = cast(sa.Table, HashSetImportRow.__table__)
+ENTRY_COLUMNS = (
+    "set_id",
+    "algorithm",
+    "value",
+    "category",
+    "source_scheme",
+    "source_category",
+    "source_id",
+    "confirmations",
+    "first_seen",
+    "comment",
+    "extra",
+)
+_SQLITE_INSERT = (
+    f"INSERT OR IGNORE INTO hash_entries ({', '.join(ENTRY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _info(row: Any) -> HashSetInfo:
+    return HashSetInfo(
+        name=row.name,
+        version=row.version,
+        owner_country=row.owner_country,
+        owner_agency=row.owner_agency,
+        description=row.description,
+        caveats=row.caveats,
+        source_format=row.source_format,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        status=row.status,
+        entry_count=int(row.entry_count),
+        id=row.id,
+    )
+
+
+def _entry(row: Any) -> Entry:
+    meta = json.loads(row.extra) if row.extra else None
+    entry = Entry(
+        row.algorithm,
+        row.value,
+        row.category,
+        row.source_scheme,
+        row.source_category,
+        row.source_id,
+        row.confirmations,
+        row.first_seen,
+        row.comment,
+    )
+    return replace(entry, metadata=meta) if meta else entry
+
+
+def entry_rows(set_id: int, entries: Sequence[Entry]) -> list[tuple[Any, ...]]:
+    """Entries as insert tuples; metadata shared by a record's entries is encoded once."""
+    rows = []
+    last_meta: object = None
+    last_json: str | None = None
+    for e in entries:
+        meta = e.metadata
+        if meta is not last_meta:
+            last_meta = meta
+            last_json = json.dumps(dict(meta), ensure_ascii=False, sort_keys=True) if meta else None
+        rows.append(
+            (
+                set_id,
+                e.algorithm,
+                e.value,
+                e.category,
+                e.source_scheme,
+                e.source_category,
+                e.source_id,
+                e.confirmations,
+                e.first_seen,
+                e.comment,
+                last_json,
+            )
+        )
+    return rows
+
+
+class EntryWriter:
+    """Bulk insert into one set over one held connection; each ``add`` commits a batch."""
+
+    def __init__(self, engine: Engine, set_id: int) -> None:
+        self.engine = engine
+        self.set_id = set_id
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._raw: Any = None
+        self._conn: sa.Connection | None = None
+
+    def __enter__(self) -> EntryWriter:
+        if self._sqlite:
+            self._raw = self.engine.raw_connection()
+        else:
+            self._conn = self.engine.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._raw is not None:
+            self._raw.close()
+        if self._conn is not None:
+            self._conn.close()
+
+    def add(self, entries: Sequence[Entry]) -> int:
+        """Insert a batch; returns how many were new (the others were already in the set)."""
+        if not entries:
+            return 0
+        rows = entry_rows(self.set_id, entries)
+        if self._raw is not None:
+            cur = self._raw.cursor()
+            try:
+                cur.executemany(_SQLITE_INSERT, rows)
+                added = int(cur.rowcount)
+                self._raw.commit()
+            except BaseException:
+                self._raw.rollback()
+                raise
+            finally:
+                cur.close()
+            return added
+        assert self._conn is not None
+        stmt = (
+            pg_insert(ENTRIES)
+            .on_conflict_do_nothing(index_elements=["set_id", "algorithm", "value"])
+            .returning(ENTRIES.c.id)
+        )
+        params = [dict(zip(ENTRY_COLUMNS, r, strict=True)) for r in rows]
+        with self._conn.begin():
+            result = self._conn.execute(stmt, params)
+            added = len(result.all())
+        return added
+
+
+class HashSetStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- sets ---------------------------------------------------------------------------
+    def find_set(self, name: str) -> HashSetInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(SETS).where(SETS.c.name == name)).first()
+        return _info(row) if row else None
+
+    def get_set(self, name: str) -> HashSetInfo:
+        info = self.find_set(name)
+        if info is None:
+            raise NotFound(f"no hash set named {name!r}")
+        return info
+
+    def list_sets(self) -> list[HashSetInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(SETS).order_by(SETS.c.name)).all()
+        return [_info(r) for r in rows]
+
+    def create_set(self, info: HashSetInfo, *, status: str = "importing") -> HashSetInfo:
+        if not info.name.strip():
+            raise Conflict("a hash set needs a name")
+        stamp = now()
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(SETS.c.id).where(SETS.c.name == info.name)).first()
+            if exists:
+                raise Conflict(f"a hash set named {info.name!r} already exists")
+            conn.execute(
+                SETS.insert().values(
+                    name=info.name,
+                    version=info.version,
+                    owner_country=info.owner_country,
+                    owner_agency=info.owner_agency,
+                    description=info.description,
+                    caveats=info.caveats,
+                    source_format=info.source_format,
+                    status=status,
+                    entry_count=0,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+        return self.get_set(info.name)
+
+    def set_status(self, set_id: int, status: str) -> HashSetInfo:
+        """Set the status and recount the entries (the count is what reports show)."""
+        with self.engine.begin() as conn:
+            count = conn.execute(
+                sa.select(func.count()).select_from(ENTRIES).where(ENTRIES.c.set_id == set_id)
+            ).scalar_one()
+            conn.execute(
+                SETS.update()
+                .where(SETS.c.id == set_id)
+                .values(status=status, entry_count=count, updated_at=now())
+            )
+            row = conn.execute(sa.select(SETS).where(SETS.c.id == set_id)).one()
+        return _info(row)
+
+    def count_entries(self, set_id: int) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(func.count()).select_from(ENTRIES).where(ENTRIES.c.set_id == set_id)
+                ).scalar_one()
+            )
+
+    def delete_set(self, name: str) -> int:
+        """Remove a set, its entries and its import records; returns the entries removed."""
+        info = self.get_set(name)
+        assert info.id is not None
+        with self.engine.begin() as conn:
+            count = conn.execute(
+                sa.select(func.count()).select_from(ENTRIES).where(ENTRIES.c.set_id == info.id)
+            ).scalar_one()
+            # Explicit deletes: do not depend on the connection's foreign-key pragma.
+            conn.execute(ENTRIES.delete().where(ENTRIES.c.set_id == info.id))
+            conn.execute(IMPORTS.delete().where(IMPORTS.c.set_id == info.id))
+            conn.execute(SETS.delete().where(SETS.c.id == info.id))
+        return int(count)
+
+    # -- entries ------------------------------------------------------------------------
+    @contextmanager
+    def writer(self, set_id: int) -> Iterator[EntryWriter]:
+        with EntryWriter(self.engine, set_id) as w:
+            yield w
+
+    def add_entries(self, set_id: int, entries: Sequence[Entry]) -> int:
+        with self.writer(set_id) as w:
+            return w.add(entries)
+
+    def iter_entries(self, name: str, *, batch: int = 10_000) -> Iterator[Entry]:
+        """Entries of a set, those of one source record (source id) adjacent, streamed."""
+        info = self.get_set(name)
+        query = (
+            sa.select(ENTRIES)
+            .where(ENTRIES.c.set_id == info.id)
+            .order_by(ENTRIES.c.source_id, ENTRIES.c.id)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                yield _entry(row)
+
+    def iter_memberships(
+        self, set_names: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, str, Membership]]:
+        """(algorithm, value, membership) of every entry of complete sets (or those named)."""
+        query = (
+            sa.select(
+                ENTRIES.c.algorithm,
+                ENTRIES.c.value,
+                SETS.c.name,
+                SETS.c.version,
+                ENTRIES.c.category,
+                ENTRIES.c.source_category,
+            )
+            .join(SETS, SETS.c.id == ENTRIES.c.set_id)
+            .where(SETS.c.status == "complete")
+        )
+        if set_names is not None:
+            for name in set_names:
+                self.get_set(name)
+            query = query.where(SETS.c.name.in_(list(set_names)))
+        cache: dict[tuple[str, str, str, str], Membership] = {}
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=50_000).execute(query)
+            for algorithm, value, name, version, category, source_category in result:
+                key = (name, version, category, source_category or "")
+                membership = cache.get(key)
+                if membership is None:
+                    membership = cache[key] = Membership(*key)
+                yield algorithm, value, membership
+
+    def summaries(self, set_names: Sequence[str] | None = None) -> list[HashSetSummary]:
+        sets = [s for s in self.list_sets() if s.status == "complete"]
+        if set_names is not None:
+            wanted = set(set_names)
+            sets = [s for s in sets if s.name in wanted]
+        return [
+            HashSetSummary(
+                s.name,
+                s.version,
+                s.owner_country,
+                s.owner_agency,
+                s.source_format,
+                s.entry_count,
+                s.updated_at,
+            )
+            for s in sets
+        ]
+
+    # -- analysis -----------------------------------------------------------------------
+    def stats(self) -> list[dict[str, Any]]:
+        """Per set: entries by algorithm and by category."""
+        query = (
+            sa.select(SETS.c.name, ENTRIES.c.algorithm, ENTRIES.c.category, func.count())
+            .join(SETS, SETS.c.id == ENTRIES.c.set_id)
+            .group_by(SETS.c.name, ENTRIES.c.algorithm, ENTRIES.c.category)
+        )
+        result: dict[str, dict[str, Any]] = {}
+        for info in self.list_sets():
+            result[info.name] = {
+                "name": info.name,
+                "version": info.version,
+                "status": info.status,
+                "entries": 0,
+                "by_algorithm": {},
+                "by_category": {},
+            }
+        with self.engine.connect() as conn:
+            for name, algorithm, category, count in conn.execute(query):
+                item = result[name]
+                item["entries"] += count
+                item["by_algorithm"][algorithm] = item["by_algorithm"].get(algorithm, 0) + count
+                item["by_category"][category] = item["by_category"].get(category, 0) + count
+        return list(result.values())
+
+    def conflicts(self, limit: int | None = 1000) -> tuple[list[Conflicting], int]:
+        """Hashes whose normalised categories disagree across sets, and how many there are."""
+        disagreeing = (
+            sa.select(ENTRIES.c.algorithm, ENTRIES.c.value)
+            .group_by(ENTRIES.c.algorithm, ENTRIES.c.value)
+            .having(func.count(sa.distinct(ENTRIES.c.category)) > 1)
+        ).subquery()
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(func.count()).select_from(disagreeing)).scalar_one()
+            keys = sa.select(disagreeing).order_by(disagreeing.c.algorithm, disagreeing.c.value)
+            if limit is not None:
+                keys = keys.limit(limit)
+            chosen = keys.subquery()
+            rows = conn.execute(
+                sa.select(
+                    ENTRIES.c.algorithm,
+                    ENTRIES.c.value,
+                    SETS.c.name,
+                    ENTRIES.c.category,
+                    ENTRIES.c.source_category,
+                )
+                .join(SETS, SETS.c.id == ENTRIES.c.set_id)
+                .join(
+                    chosen,
+                    sa.and_(
+                        chosen.c.algorithm == ENTRIES.c.algorithm,
+                        chosen.c.value == ENTRIES.c.value,
+                    ),
+                )
+                .order_by(ENTRIES.c.algorithm, ENTRIES.c.value, SETS.c.name)
+            ).all()
+        grouped: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+        for algorithm, value, name, category, source_category in rows:
+            grouped.setdefault((algorithm, value), []).append((name, category, source_category))
+        found = [Conflicting(a, v, tuple(m)) for (a, v), m in grouped.items()]
+        return found, int(total)
+
+    def diff(self, a: str, b: str, examples: int = 10) -> SetDiff:
+        """Entries only in A, only in B, in both, and in both with another category."""
+        ia, ib = self.get_set(a), self.get_set(b)
+        ea, eb = ENTRIES.alias("ea"), ENTRIES.alias("eb")
+        on = sa.and_(
+            eb.c.set_id == ib.id, eb.c.algorithm == ea.c.algorithm, eb.c.value == ea.c.value
+        )
+        with self.engine.connect() as conn:
+            count_a = self.count_entries_conn(conn, ia.id)
+            count_b = self.count_entries_conn(conn, ib.id)
+            both = conn.execute(
+                sa.select(func.count()).select_from(ea.join(eb, on)).where(ea.c.set_id == ia.id)
+            ).scalar_one()
+            changed_q = (
+                sa.select(ea.c.algorithm, ea.c.value, ea.c.category, eb.c.category)
+                .select_from(ea.join(eb, on))
+                .where(ea.c.set_id == ia.id, ea.c.category != eb.c.category)
+            )
+            changed = conn.execute(
+                sa.select(func.count()).select_from(changed_q.subquery())
+            ).scalar_one()
+            changed_examples = conn.execute(changed_q.limit(examples)).all()
+            only_a_q = (
+                sa.select(ea.c.algorithm, ea.c.value)
+                .select_from(ea.outerjoin(eb, on))
+                .where(ea.c.set_id == ia.id, eb.c.id.is_(None))
+                .limit(examples)
+            )
+            only_a_examples = conn.execute(only_a_q).all()
+            on_b = sa.and_(
+                ea.c.set_id == ia.id, ea.c.algorithm == eb.c.algorithm, ea.c.value == eb.c.value
+            )
+            only_b_examples = conn.execute(
+                sa.select(eb.c.algorithm, eb.c.value)
+                .select_from(eb.outerjoin(ea, on_b))
+                .where(eb.c.set_id == ib.id, ea.c.id.is_(None))
+                .limit(examples)
+            ).all()
+        return SetDiff(
+            a,
+            b,
+            only_a=count_a - both,
+            only_b=count_b - both,
+            both=int(both),
+            category_changed=int(changed),
+            examples_only_a=tuple((r[0], r[1]) for r in only_a_examples),
+            examples_only_b=tuple((r[0], r[1]) for r in only_b_examples),
+            examples_changed=tuple((r[0], r[1], r[2], r[3]) for r in changed_examples),
+        )
+
+    @staticmethod
+    def count_entries_conn(conn: sa.Connection, set_id: int | None) -> int:
+        return int(
+            conn.execute(
+                sa.select(func.count()).select_from(ENTRIES).where(ENTRIES.c.set_id == set_id)
+            ).scalar_one()
+        )
+
+    # -- provenance ---------------------------------------------------------------------
+    def start_import(self, set_id: int, record: ImportRecord) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                IMPORTS.insert().values(
+                    set_id=set_id,
+                    source_file=record.source_file,
+                    source_sha256=record.source_sha256,
+                    source_size=record.source_size,
+                    format=record.format,
+                    operator=record.operator,
+                    started_at=record.started_at,
+                    status="running",
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_import(
+        self,
+        import_id: int,
+        *,
+        status: str,
+        rows_read: int,
+        entries_added: int,
+        duplicates: int,
+        rejected: int,
+        detail: str = "",
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                IMPORTS.update()
+                .where(IMPORTS.c.id == import_id)
+                .values(
+                    status=status,
+                    finished_at=now(),
+                    rows_read=rows_read,
+                    entries_added=entries_added,
+                    duplicates=duplicates,
+                    rejected=rejected,
+                    detail=detail[:4000],
+                )
+            )
+
+    def imports(self, name: str) -> list[ImportRecord]:
+        info = self.get_set(name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(IMPORTS).where(IMPORTS.c.set_id == info.id).order_by(IMPORTS.c.id)
+            ).all()
+        return [
+            ImportRecord(
+                set_name=name,
+                source_file=r.source_file,
+                source_sha256=r.source_sha256,
+                source_size=int(r.source_size),
+                format=r.format,
+                operator=r.operator,
+                started_at=_utc(r.started_at) or now(),
+                finished_at=_utc(r.finished_at),
+                rows_read=int(r.rows_read),
+                entries_added=int(r.entries_added),
+                duplicates=int(r.duplicates),
+                rejected=int(r.rejected),
+                status=r.status,
+                detail=r.detail,
+            )
+            for r in rows
+        ]

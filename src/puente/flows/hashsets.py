@@ -1,0 +1,451 @@
+"""Hash-set use cases: import, export, stats, diff, conflicts, delete, add-files, exact index.
+
+Import streams: rows are read one at a time and written in batches, so memory does not grow
+with the file. Default mode commits valid rows and lists the rejects; strict mode validates
+the whole file first and writes nothing if any row is bad. A file-level error (malformed or
+truncated file, wrong format) removes what this import wrote. An interrupted import leaves
+the set marked "importing" (never used for matching); running it again resumes, and the
+store's unique key makes the re-run add only what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from puente.errors import Conflict, FormatError, InputError, NotFound, Problem, ValidationError
+from puente.hashing.crypto import hash_file
+from puente.hashsets.formats import WRITABLE, detect, get_format
+from puente.hashsets.formats.base import Item, Progress, ReadOptions, atomic_text_writer
+from puente.hashsets.model import (
+    CATEGORIES,
+    Conflicting,
+    Entry,
+    HashSetInfo,
+    Row,
+    RowError,
+    SetDiff,
+)
+from puente.hashsets.provenance import ImportRecord, file_sha256
+from puente.match.exact import ExactIndex
+from puente.store.hashsets import HashSetStore
+
+MAX_PROBLEMS = 1000  # problems kept for the report; all are counted and passed to on_reject
+
+ProgressCallback = Callable[[int, int, int], None]  # (done, total, entries so far)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    set: HashSetInfo
+    format: str
+    rows_read: int
+    entries_read: int
+    entries_added: int
+    duplicates: int
+    rejected: int
+    problems: tuple[RowError, ...]
+    notes: tuple[RowError, ...] = ()  # duplicates inside the file (same category)
+    resumed: bool = False
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    entries: int = 0
+    added: int = 0
+    rejected: int = 0
+    problems: list[RowError] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)
+
+    def reject(self, error: RowError, on_reject: Callable[[RowError], None] | None) -> None:
+        self.rejected += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(error)
+        if on_reject is not None:
+            on_reject(error)
+
+
+def _problems(errors: Sequence[RowError], total: int) -> list[Problem]:
+    problems = [
+        Problem(f"{e.source}:{e.line}" if e.line is not None else e.source, e.reason)
+        for e in errors[:20]
+    ]
+    if total > len(problems):
+        problems.append(Problem("…", f"{total - len(problems)} more bad row(s) not shown"))
+    return problems
+
+
+def resolve_format(path: Path, fmt: str) -> str:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a hash-set file")
+    if fmt == "auto":
+        return detect(path)
+    get_format(fmt)
+    return fmt
+
+
+def read_items(path: Path, fmt: str, options: ReadOptions) -> Iterator[Item]:
+    return get_format(fmt).read(path, options)
+
+
+def validate_file(path: Path, fmt: str, options: ReadOptions) -> tuple[int, int, list[RowError]]:
+    """Read everything without writing: (rows, entries, errors); file errors raise."""
+    rows = entries = 0
+    errors: list[RowError] = []
+    total = 0
+    for item in read_items(path, fmt, options):
+        rows += 1
+        if isinstance(item, RowError):
+            total += 1
+            if len(errors) < MAX_PROBLEMS:
+                errors.append(item)
+        else:
+            entries += len(item.entries)
+    if total:
+        raise ValidationError(f"{path} ({fmt})", _problems(errors, total))
+    return rows, entries, errors
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    info: HashSetInfo,
+    *,
+    fmt: str = "auto",
+    strict: bool = False,
+    options: ReadOptions | None = None,
+    batch_size: int = 5000,
+    operator: str = "unknown",
+    on_progress: ProgressCallback | None = None,
+    on_reject: Callable[[RowError], None] | None = None,
+) -> ImportResult:
+    """Import a hash-set file into the set ``info.name`` (created, or resumed if interrupted)."""
+    fmt = resolve_format(path, fmt)
+    progress = Progress(path.stat().st_size)
+    options = replace(options or ReadOptions(), progress=progress)
+    if strict:
+        validate_file(path, fmt, replace(options, progress=None))
+
+    store = HashSetStore(engine)
+    existing = store.find_set(info.name)
+    resumed = False
+    if existing is not None:
+        if existing.status != "importing":
+            raise Conflict(
+                f"a hash set named {info.name!r} already exists; delete it first "
+                "or import under another name"
+            )
+        resumed = True
+        target = existing
+    else:
+        target = store.create_set(replace(info, source_format=fmt))
+    assert target.id is not None
+    sha, size = file_sha256(path)
+    import_id = store.start_import(
+        target.id,
+        ImportRecord(
+            target.name,
+            str(path),
+            sha,
+            size,
+            fmt,
+            operator,
+            datetime.now(UTC),
+            None,
+            0,
+            0,
+            0,
+            0,
+            "running",
+        ),
+    )
+    tally = _Tally()
+    try:
+        with store.writer(target.id) as writer:
+            _stream(
+                read_items(path, fmt, options),
+                str(path),
+                writer.add,
+                tally,
+                batch_size,
+                progress,
+                on_progress,
+                on_reject,
+            )
+        if tally.entries == 0:
+            detail = f"{tally.rejected} row(s) rejected" if tally.rejected else "no rows"
+            raise ValidationError(
+                f"{path} ({fmt}): no valid hash entries ({detail})",
+                _problems(tally.problems, tally.rejected),
+            )
+    except KeyboardInterrupt:
+        store.finish_import(
+            import_id,
+            status="interrupted",
+            rows_read=tally.rows,
+            entries_added=tally.added,
+            duplicates=tally.entries - tally.added,
+            rejected=tally.rejected,
+            detail="interrupted; run again to resume",
+        )
+        raise
+    except BaseException as exc:
+        if resumed:
+            store.finish_import(
+                import_id,
+                status="failed",
+                rows_read=tally.rows,
+                entries_added=tally.added,
+                duplicates=tally.entries - tally.added,
+                rejected=tally.rejected,
+                detail=str(exc),
+            )
+        else:
+            store.delete_set(target.name)  # nothing half-written
+        raise
+    final = store.set_status(target.id, "complete")
+    store.finish_import(
+        import_id,
+        status="complete",
+        rows_read=tally.rows,
+        entries_added=tally.added,
+        duplicates=tally.entries - tally.added,
+        rejected=tally.rejected,
+        detail="; ".join(str(p) for p in tally.problems[:20]),
+    )
+    return ImportResult(
+        set=final,
+        format=fmt,
+        rows_read=tally.rows,
+        entries_read=tally.entries,
+        entries_added=tally.added,
+        duplicates=tally.entries - tally.added,
+        rejected=tally.rejected,
+        problems=tuple(tally.problems),
+        notes=tuple(tally.notes),
+        resumed=resumed,
+    )
+
+
+def _stream(
+    items: Iterable[Item],
+    source: str,
+    write: Callable[[Sequence[Entry]], int],
+    tally: _Tally,
+    batch_size: int,
+    progress: Progress,
+    on_progress: ProgressCallback | None,
+    on_reject: Callable[[RowError], None] | None,
+) -> None:
+    batch: list[Entry] = []
+    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    for item in items:
+        tally.rows += 1
+        if type(item) is not Row:
+            assert isinstance(item, RowError)
+            tally.reject(item, on_reject)
+            continue
+        line = item.line
+        for entry in item.entries:
+            key = (entry.algorithm, entry.value)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (line, entry.category)
+                batch.append(entry)
+            elif first[1] != entry.category and first[0] != line:
+                tally.reject(
+                    RowError(
+                        source,
+                        line,
+                        f"{entry.algorithm} {entry.value[:16]}… already given on line {first[0]} "
+                        f"with category {first[1]!r}, here {entry.category!r}",
+                    ),
+                    on_reject,
+                )
+                continue
+            elif first[0] != line and len(tally.notes) < MAX_PROBLEMS:
+                tally.notes.append(RowError(source, line, f"duplicate of line {first[0]}: skipped"))
+            tally.entries += 1
+        if len(batch) >= batch_size:
+            tally.added += write(batch)
+            batch = []
+            seen = {}
+            if on_progress is not None:
+                on_progress(progress.done, progress.total, tally.entries)
+    if batch:
+        tally.added += write(batch)
+    if on_progress is not None:
+        on_progress(progress.total, progress.total, tally.entries)
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def export_set(engine: Engine, name: str, fmt: str, output: Path) -> int:
+    """Write a set to ``output`` in ``fmt``; the file appears whole or not at all."""
+    if fmt not in WRITABLE:
+        raise InputError(f"cannot export to {fmt!r} (formats: {', '.join(WRITABLE)})")
+    store = HashSetStore(engine)
+    info = store.get_set(name)
+    if info.status != "complete":
+        raise Conflict(f"hash set {name!r} is still importing (run the import again to finish)")
+    writer = get_format(fmt).write
+    assert writer is not None
+    newline = "" if fmt in ("csv", "icse") else None
+    with atomic_text_writer(output, newline=newline) as out:
+        return writer(out, info, store.iter_entries(name))
+
+
+# -- library views ----------------------------------------------------------------------------
+
+
+def list_sets(engine: Engine) -> list[HashSetInfo]:
+    return HashSetStore(engine).list_sets()
+
+
+def show_set(engine: Engine, name: str) -> tuple[HashSetInfo, list[ImportRecord], dict[str, Any]]:
+    store = HashSetStore(engine)
+    info = store.get_set(name)
+    stats = next((s for s in store.stats() if s["name"] == name), {})
+    return info, store.imports(name), stats
+
+
+def stats(engine: Engine) -> list[dict[str, Any]]:
+    return HashSetStore(engine).stats()
+
+
+def diff(engine: Engine, a: str, b: str) -> SetDiff:
+    return HashSetStore(engine).diff(a, b)
+
+
+def conflicts(engine: Engine, limit: int | None = 1000) -> tuple[list[Conflicting], int]:
+    return HashSetStore(engine).conflicts(limit)
+
+
+def delete_set(engine: Engine, name: str) -> int:
+    return HashSetStore(engine).delete_set(name)
+
+
+def build_exact_index(engine: Engine, set_names: Sequence[str] | None = None) -> ExactIndex:
+    """The in-memory index scans match against (complete sets only, or those named)."""
+    store = HashSetStore(engine)
+    return ExactIndex(store.iter_memberships(set_names), store.summaries(set_names))
+
+
+# -- add-files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddFilesResult:
+    set: HashSetInfo
+    files: int
+    entries_added: int
+    errors: tuple[RowError, ...]
+
+
+def _walk(paths: Sequence[Path], errors: list[RowError]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+
+            def onerror(exc: OSError, top: Path = path) -> None:
+                errors.append(RowError(str(exc.filename or top), None, f"cannot list: {exc}"))
+
+            for root, dirs, files in os.walk(path, onerror=onerror):
+                dirs.sort()
+                for name in sorted(files):
+                    yield Path(root) / name
+        elif path.exists():
+            yield path
+        else:
+            errors.append(RowError(str(path), None, "no such file or directory"))
+
+
+def add_files(
+    engine: Engine,
+    set_name: str,
+    paths: Sequence[Path],
+    category: str,
+    *,
+    info: HashSetInfo | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> AddFilesResult:
+    """Hash reference files (MD5, SHA-1, SHA-256) into a set, creating it if needed.
+
+    For the curator's own, already categorised, benign reference material. Files that
+    cannot be read are listed, never skipped silently.
+    """
+    if category not in CATEGORIES:
+        raise InputError(f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
+    store = HashSetStore(engine)
+    target = store.find_set(set_name)
+    if target is None:
+        target = store.create_set(
+            replace(info or HashSetInfo(set_name), name=set_name, source_format="files")
+        )
+    elif target.status != "complete":
+        raise Conflict(f"hash set {set_name!r} is still importing")
+    assert target.id is not None
+    errors: list[RowError] = []
+    files = added = 0
+    batch: list[Entry] = []
+    with store.writer(target.id) as writer:
+        for path in _walk(paths, errors):
+            if on_file is not None:
+                on_file(path)
+            if path.is_symlink() or not path.is_file():
+                errors.append(RowError(str(path), None, "not a regular file: skipped"))
+                continue
+            try:
+                digests, size = hash_file(path)
+            except OSError as exc:
+                errors.append(RowError(str(path), None, f"cannot read: {exc}"))
+                continue
+            files += 1
+            meta = {"file_name": path.name, "size": size}
+            for algorithm, value in digests.as_dict().items():
+                batch.append(
+                    Entry(
+                        algorithm,
+                        value,
+                        category,
+                        "puente",
+                        category,
+                        digests.sha256,
+                        metadata=meta,
+                    )
+                )
+            if len(batch) >= 3000:
+                added += writer.add(batch)
+                batch = []
+        added += writer.add(batch)
+    final = store.set_status(target.id, "complete")
+    if files == 0 and not errors:
+        raise NotFound("no files found under the given paths")
+    return AddFilesResult(final, files, added, tuple(errors))
+
+
+__all__ = [
+    "AddFilesResult",
+    "FormatError",
+    "ImportResult",
+    "add_files",
+    "build_exact_index",
+    "conflicts",
+    "delete_set",
+    "diff",
+    "export_set",
+    "import_file",
+    "list_sets",
+    "show_set",
+    "stats",
+    "validate_file",
+]

@@ -1,0 +1,94 @@
+"""Plain text: one hash per line (md5sum-style "hash  name" lines are accepted; # comments).
+
+The algorithm comes from the value's length (32 md5, 40 sha1, 64 sha256) unless forced,
+e.g. ``algorithm="pdq"`` for a list of PDQ hashes. Text carries no category: the import
+gives one (default uncategorised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from puente.errors import FormatError, InvalidHash, UnknownAlgorithm
+from puente.hashing.registry import algorithm_for_hex_length, get_algorithm
+from puente.hashsets.formats.base import (
+    Format,
+    Item,
+    ReadOptions,
+    check_not_empty,
+    iter_lines,
+    long_or_undecodable,
+)
+from puente.hashsets.model import CATEGORIES, Entry, HashSetInfo, Row, RowError
+
+NAME = "text"
+
+
+def looks_like(head: bytes) -> bool:
+    for raw in head.splitlines()[:5]:
+        line = raw.strip()
+        if not line or line.startswith(b"#"):
+            continue
+        token = line.split()[0]
+        return len(token) in (32, 40, 64) and all(c in b"0123456789abcdefABCDEF" for c in token)
+    return False
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Item]:
+    check_not_empty(path)
+    source = str(path)
+    if options.category not in CATEGORIES:
+        raise FormatError(source, f"unknown category {options.category!r}")
+    forced = get_algorithm(options.algorithm) if options.algorithm else None
+    category = options.category
+    found = False
+    first = True
+    for number, text, length in iter_lines(path, progress=options.progress):
+        if text is None:
+            yield long_or_undecodable(source, number, length)
+            continue
+        line = text.strip()
+        if not line or line.startswith("#"):
+            continue
+        if first:
+            first = False
+            if line[0] in "{[":
+                raise FormatError(
+                    source, "looks like JSON, not a text hash list (--format vics?)", 1
+                )
+            if line.startswith("SQLite format 3"):
+                raise FormatError(source, "is an SQLite database, not a text hash list", 1)
+        token = line.split(None, 1)[0]
+        try:
+            if forced is not None:
+                algo = forced
+            else:
+                name = algorithm_for_hex_length(len(token))
+                if name is None:
+                    raise InvalidHash(
+                        f"not a hash: expected 32, 40 or 64 hex digits, got {len(token)} "
+                        f"characters: {token[:40]!r}"
+                    )
+                algo = get_algorithm(name)
+            value = algo.normalise(token)
+        except (InvalidHash, UnknownAlgorithm) as exc:
+            yield RowError(source, number, str(exc))
+            continue
+        found = True
+        yield Row(number, (Entry(algo.name, value, category, "puente", None),))
+    if not found and first:
+        raise FormatError(source, "no hash lines found (only blank lines or comments)")
+
+
+def write(out: IO[str], info: HashSetInfo, entries: Iterable[Entry]) -> int:
+    count = 0
+    for entry in entries:
+        out.write(entry.value)
+        out.write("\n")
+        count += 1
+    return count
+
+
+FORMAT = Format(NAME, "plain text, one hash per line", read, write, ".txt")

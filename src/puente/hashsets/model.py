@@ -1,0 +1,145 @@
+"""Domain values of the hash-set library: a set's description and its entries.
+
+An entry keeps the source's own category and scheme (``source_scheme``/``source_category``)
+next to Puente's normalised ``category`` so that nothing the curator sent is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Normalised categories (storage keys, declared once).
+CSAM = "csam"
+EXPLOITIVE = "exploitive"
+CGI = "cgi"
+COMPARISON = "comparison"
+NON_PERTINENT = "non_pertinent"
+KNOWN_GOOD = "known_good"
+UNCATEGORISED = "uncategorised"
+CATEGORIES: tuple[str, ...] = (
+    CSAM,
+    EXPLOITIVE,
+    CGI,
+    COMPARISON,
+    NON_PERTINENT,
+    KNOWN_GOOD,
+    UNCATEGORISED,
+)
+
+
+class _EmptyMapping(Mapping[str, Any]):
+    """A shared, immutable, hashable empty mapping (the default metadata)."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+_EMPTY: Mapping[str, Any] = _EmptyMapping()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One hash in one set. ``value`` is normalised by its algorithm."""
+
+    algorithm: str
+    value: str
+    category: str = UNCATEGORISED
+    source_scheme: str = "puente"
+    source_category: str | None = None
+    source_id: str | None = None  # e.g. VICS MediaID, ICSE Image ID, NSRL package id
+    confirmations: int | None = None
+    first_seen: str | None = None
+    comment: str | None = None
+    metadata: Mapping[str, Any] = field(default=_EMPTY, compare=False, hash=False)
+
+    def key(self) -> tuple[str, str]:
+        return (self.algorithm, self.value)
+
+
+@dataclass(frozen=True)
+class HashSetInfo:
+    """What a curator says about a set: who owns it, which version, how to handle it."""
+
+    name: str
+    version: str = ""
+    owner_country: str | None = None
+    owner_agency: str | None = None
+    description: str = ""
+    caveats: str = ""  # handling caveats / licence
+    source_format: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    status: str = "complete"  # "importing" while an import runs or was interrupted
+    entry_count: int = 0
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class HashSetSummary:
+    """What a report needs to name a set it matched against (provenance)."""
+
+    name: str
+    version: str
+    owner_country: str | None
+    owner_agency: str | None
+    source_format: str | None
+    entry_count: int
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that could not be read: where (file:line) and why. Never dropped silently."""
+
+    source: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """The entries one source row produced (a VICS Media record may give MD5, SHA1, PhotoDNA)."""
+
+    line: int
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Conflicting:
+    """A hash whose categories disagree across sets."""
+
+    algorithm: str
+    value: str
+    memberships: tuple[tuple[str, str, str | None], ...]  # (set name, category, source category)
+
+
+@dataclass(frozen=True)
+class SetDiff:
+    a: str
+    b: str
+    only_a: int
+    only_b: int
+    both: int
+    category_changed: int
+    examples_only_a: tuple[tuple[str, str], ...] = ()
+    examples_only_b: tuple[tuple[str, str], ...] = ()
+    examples_changed: tuple[tuple[str, str, str, str], ...] = ()

@@ -1,0 +1,91 @@
+"""Store contract for hash sets: runs on SQLite and on PostgreSQL (``engine`` fixture)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from puente.errors import Conflict, NotFound
+from puente.hashsets.model import Entry, HashSetInfo
+from puente.store.hashsets import HashSetStore
+
+
+def md5(i: int) -> str:
+    return f"{i:032x}"
+
+
+def make(store: HashSetStore, name: str, entries: list[Entry]) -> HashSetInfo:
+    info = store.create_set(HashSetInfo(name, version="1", owner_country="AR"))
+    assert info.id is not None
+    store.add_entries(info.id, entries)
+    return store.set_status(info.id, "complete")
+
+
+def test_create_get_list_delete(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = make(store, "a", [Entry("md5", md5(1), "csam", metadata={"k": [1, "ñ"]})])
+    assert (info.name, info.version, info.owner_country, info.status, info.entry_count) == (
+        "a",
+        "1",
+        "AR",
+        "complete",
+        1,
+    )
+    assert info.created_at is not None and info.created_at.tzinfo is not None
+    with pytest.raises(Conflict):
+        store.create_set(HashSetInfo("a"))
+    assert [s.name for s in store.list_sets()] == ["a"]
+    (entry,) = store.iter_entries("a")
+    assert entry.metadata == {"k": [1, "ñ"]}
+    assert store.delete_set("a") == 1
+    with pytest.raises(NotFound):
+        store.get_set("a")
+
+
+def test_bulk_insert_ignores_duplicates(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("a"))
+    assert info.id is not None
+    with store.writer(info.id) as w:
+        assert w.add([Entry("md5", md5(i)) for i in range(100)]) == 100
+        assert w.add([Entry("md5", md5(i)) for i in range(50, 150)]) == 50
+        assert w.add([Entry("sha1", "0" * 40)]) == 1
+    assert store.count_entries(info.id) == 151
+
+
+def test_same_hash_in_several_sets_keeps_every_membership(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    make(store, "a", [Entry("md5", md5(1), "csam", "vics_us", "1"), Entry("md5", md5(2), "cgi")])
+    make(store, "b", [Entry("md5", md5(1), "non_pertinent", "vics_us", "0")])
+    make(store, "c", [Entry("md5", md5(1), "csam")])
+    memberships = sorted(
+        (m.set_name, m.category) for a, v, m in store.iter_memberships() if v == md5(1)
+    )
+    assert memberships == [("a", "csam"), ("b", "non_pertinent"), ("c", "csam")]
+    found, total = store.conflicts()
+    assert total == 1
+    assert found[0].value == md5(1)
+    assert [m[0] for m in found[0].memberships] == ["a", "b", "c"]
+    d = store.diff("a", "b")
+    assert (d.only_a, d.only_b, d.both, d.category_changed) == (1, 0, 1, 1)
+    assert d.examples_changed == (("md5", md5(1), "csam", "non_pertinent"),)
+    stats = {s["name"]: s for s in store.stats()}
+    assert stats["a"]["by_category"] == {"csam": 1, "cgi": 1}
+
+
+def test_importing_sets_are_not_matched(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("partial"))
+    assert info.id is not None
+    store.add_entries(info.id, [Entry("md5", md5(1))])
+    assert list(store.iter_memberships()) == []
+    with pytest.raises(NotFound):
+        list(store.iter_memberships(["nope"]))
+
+
+def test_export_order_keeps_records_together(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    entries = [Entry("md5", md5(i), source_id=str(i % 3)) for i in range(9)]
+    make(store, "a", entries)
+    ids = [e.source_id for e in store.iter_entries("a")]
+    assert ids == sorted(ids)
