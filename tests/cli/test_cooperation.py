@@ -161,3 +161,35 @@ def test_unknown_case_and_request(cli: Any, facts: Path) -> None:
     run = cli("request", "status", "9", "sent")
     assert run.code == 3 and "request 9 does not exist" in run.err
     assert cli("request", "status", "9", "lost").code == 2
+
+
+def test_procedure_render_and_checklist(cli: Any, case: str, tmp_path: Path) -> None:
+    target = tmp_path / "cl.html"
+    run = cli(
+        "procedure",
+        "render",
+        "--country",
+        "CL",
+        "--lang",
+        "es",
+        "--format",
+        "html",
+        "--output",
+        str(target),
+    )
+    assert run.code == 0, run.err
+    assert "Procedimiento armonizado de la red: Chile" in target.read_text(encoding="utf-8")
+    both = cli("procedure", "render", "--country", "CL", "--all")
+    assert both.code == 2 and "exactly one" in both.err
+    assert cli("procedure", "render", "--country", "QQ").code == 2
+
+    run = cli("case", "checklist", case, "--json")
+    assert run.code == 0, run.err
+    items = run.json()
+    assert items[0]["step_id"] == "receipt" and items[0]["done"] is True
+    assert cli("case", "checklist", case, "--done", "victim_identification").code == 0
+    items = cli("case", "checklist", case, "--json").json()
+    assert {i["step_id"] for i in items if i["done"]} == {"receipt", "victim_identification"}
+    table = cli("case", "checklist", case, "--lang", "pt")
+    assert "pendente" in table.out
+    assert cli("case", "checklist", "77").code == 3

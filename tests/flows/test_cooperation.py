@@ -204,3 +204,41 @@ def test_tracking_through_the_flow(sqlite_engine: Engine, case_id: int, out: Pat
     assert lapsed
     with pytest.raises(InputError, match="unknown status"):
         set_status(sqlite_engine, drafted.request.id, "lost", operator="op")
+
+
+def test_procedure_documents(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from puente.flows.cooperation import render_procedure_document
+
+    pdf = render_procedure_document("CL", "es", "pdf", tmp_path / "cl.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    assert "Procedimiento armonizado de la red: Chile" in text
+    docx = render_procedure_document(None, "pt", "docx", tmp_path / "all.docx")
+    paragraphs = [p.text for p in Document(str(docx)).paragraphs]
+    assert paragraphs[0] == "Procedimento harmonizado da rede: documento regional"
+    assert any("(UY):" in p for p in paragraphs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.docx", "cl.pdf"]
+    with pytest.raises(UnknownCountry):
+        render_procedure_document("US", "es", "pdf", tmp_path / "us.pdf")
+    with pytest.raises(InputError, match="unknown format"):
+        render_procedure_document("CL", "es", "odt", tmp_path / "cl.odt")
+    assert not (tmp_path / "us.pdf").exists()
+
+
+def test_case_checklist(sqlite_engine: Engine, case_id: int, out: Path) -> None:
+    from puente.flows.cooperation import case_checklist
+
+    drafted = _draft(sqlite_engine, case_id, out)
+    set_status(sqlite_engine, drafted.request.id, "sent", operator="op", now=NOW)
+    items = case_checklist(sqlite_engine, case_id, "es", mark_done="charge_trial", operator="op")
+    done = {i.step_id for i in items if i.done}
+    assert done == {"receipt", "preservation", "charge_trial"}
+    assert CaseStore(sqlite_engine).custody(case_id)[-1].details == {
+        "step": "charge_trial",
+        "done": True,
+    }
+    with pytest.raises(NotFound, match="unknown procedure step"):
+        case_checklist(sqlite_engine, case_id, "es", mark_done="lunch", operator="op")
+    with pytest.raises(NotFound):
+        case_checklist(sqlite_engine, 99, "es")

@@ -190,3 +190,61 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.add_typer(request_app, name="request")
     app.add_typer(procedure_app, name="procedure")
+    # The case commands belong to the triage area; the checklist joins them there.
+    from puente.cli.triage import case_app
+
+    case_app.command("checklist")(case_checklist)
+
+
+@procedure_app.command("render")
+def procedure_render(
+    country: str | None = typer.Option(None, "--country", help="ISO alpha-2 code."),
+    all_countries: bool = typer.Option(False, "--all", help="The regional document (all 13)."),
+    lang: str = typer.Option("es", "--lang", help="es | pt | en."),
+    fmt: str = typer.Option("pdf", "--format", help="pdf | docx | html."),
+    output: Path | None = typer.Option(None, "--output", help="File to write."),
+) -> None:
+    """Write the harmonised procedure with a country's legal references (or --all)."""
+    from puente.errors import InputError
+    from puente.flows.cooperation import render_procedure_document
+
+    if all_countries == (country is not None):
+        raise InputError("give exactly one of --country CC or --all")
+    name = "regional" if all_countries else str(country).upper()
+    path = output or Path(f"procedure-{name}-{lang}.{fmt}")
+    written = render_procedure_document(None if all_countries else country, lang, fmt, path)
+    console.print(f"procedure written: {written}", highlight=False)
+
+
+def case_checklist(
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    lang: str = typer.Option("es", "--lang", help="es | pt | en."),
+    done: str | None = typer.Option(
+        None, "--done", metavar="STEP", help="Mark a step done (logged in the custody log)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    operator: str | None = OPERATOR,
+) -> None:
+    """The harmonised procedure's steps as done or pending for this case."""
+    from puente.flows.cooperation import case_checklist as run_checklist
+
+    items = run_checklist(engine(), case_id, lang, mark_done=done, operator=_operator(operator))
+    if as_json:
+        print_json(list(items))
+        return
+    from puente.report.documents import messages
+
+    m = messages("drafting", lang)
+    print_table(
+        m["checklist_title"].format(case=case_id),
+        ["#", m["col_step"], m["col_status"], m["col_evidence"]],
+        [
+            [
+                i.number,
+                i.title,
+                m["done"] if i.done else m["pending"],
+                i.evidence if i.done else f"{m['next']}: {i.command}",
+            ]
+            for i in items
+        ],
+    )

@@ -14,22 +14,33 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import Engine
 
+from puente import __version__
 from puente.drafting.channels import load_channels
 from puente.drafting.facts import parse_facts
 from puente.drafting.knowledge import KnowledgeBase, legal_context
-from puente.drafting.model import CaseFacts, Draft, RequestType
+from puente.drafting.model import COUNTRIES, DRAFT_LANGS, CaseFacts, Draft, RequestType
+from puente.drafting.procedure import (
+    ChecklistItem,
+    ProcedureKnowledge,
+    checklist,
+    load_procedure,
+    render_procedure,
+)
 from puente.drafting.render import render
 from puente.drafting.tracking import TrackedRequest, check_status, lapsed
 from puente.drafting.validation import check_country, check_type, prepare
 from puente.errors import FormatError, InputError
-from puente.report.requests import FORMATS, write_all
+from puente.legal.catalog import load_catalog
+from puente.legal.schema import Catalog
+from puente.report.documents import messages
+from puente.report.requests import FORMATS, write, write_all
 from puente.store.cases import CaseStore
 from puente.store.requests import RequestStore
 
@@ -60,9 +71,7 @@ def read_facts(path: Path | None) -> Any:
         raise FormatError(str(path), problem, line) from None
 
 
-def default_knowledge_base() -> KnowledgeBase:
-    from puente.legal.catalog import load_catalog
-
+def default_knowledge_base() -> Catalog:
     return load_catalog()
 
 
@@ -76,6 +85,10 @@ def _json_ready(raw: Any) -> Any:
     if raw is None or isinstance(raw, str | int | float | bool):
         return raw
     return str(raw)
+
+
+def _footer(lang: str) -> str:
+    return messages("drafting", lang)["generated_by"].format(version=__version__)
 
 
 def draft_request(
@@ -132,7 +145,9 @@ def draft_request(
         raise InputError(f"would overwrite {', '.join(clash)}: choose another --output-dir")
     staging = Path(tempfile.mkdtemp(prefix=".puente-draft-", dir=output_dir))
     try:
-        written = write_all(draft.text, staging, stem, draft.lang, formats)
+        written = write_all(
+            draft.text, staging, stem, draft.lang, formats, footer=_footer(draft.lang)
+        )
         stored = RequestStore(engine).create(
             case_id=case.id,
             kind=request_type,
@@ -190,3 +205,63 @@ def set_status(
     return RequestStore(engine).set_status(
         request_id, status, operator, now or datetime.now(UTC), note
     )
+
+
+# -- harmonised procedure --------------------------------------------------------------
+
+
+def render_procedure_document(
+    country: str | None,
+    lang: str,
+    fmt: str,
+    output: Path,
+    *,
+    knowledge: ProcedureKnowledge | None = None,
+    today: date | None = None,
+) -> Path:
+    """One country's procedure, or the regional one (country None); written atomically."""
+    if lang not in DRAFT_LANGS:
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(DRAFT_LANGS)}")
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    countries = list(COUNTRIES) if country is None else [check_country(country, "--country")]
+    kb = knowledge if knowledge is not None else default_knowledge_base()
+    text = render_procedure(
+        load_procedure(), kb, countries, lang, generated=today or datetime.now(UTC).date()
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target, then renamed: a failure never leaves half a document.
+    tmp = output.parent / f".{output.name}.{os.getpid()}.tmp"
+    try:
+        write(text, tmp, fmt, lang, footer=_footer(lang))
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return output
+
+
+def case_checklist(
+    engine: Engine,
+    case_id: int,
+    lang: str,
+    *,
+    mark_done: str | None = None,
+    operator: str = "",
+) -> tuple[ChecklistItem, ...]:
+    """The procedure's steps as done or pending for one case; marking a step is logged."""
+    if lang not in DRAFT_LANGS:
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(DRAFT_LANGS)}")
+    cases = CaseStore(engine)
+    cases.get_case(case_id)
+    procedure = load_procedure()
+    if mark_done is not None:
+        step = procedure.step(mark_done)
+        cases.append_custody(case_id, "checklist", {"step": step.id, "done": True}, operator)
+    custody = cases.custody(case_id)
+    marked = [
+        str(e.details.get("step"))
+        for e in custody
+        if e.action == "checklist" and e.details.get("done") is True
+    ]
+    requests = [(r.id, r.type, r.status) for r in RequestStore(engine).list_requests(case_id)]
+    return checklist(procedure, (e.action for e in custody), requests, marked, lang)
