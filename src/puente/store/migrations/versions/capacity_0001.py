@@ -35,9 +35,7 @@ def upgrade() -> None:
             "country", "institution", "assessed_on", name="uq_capacity_assessments_key"
         ),
     )
-    op.create_index(
-        "ix_capacity_assessments_country", "capacity_assessments", ["country"]
-    )
+    op.create_index("ix_capacity_assessments_country", "capacity_assessments", ["country"])
     op.create_table(
         "capacity_answers",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -54,9 +52,7 @@ def upgrade() -> None:
         sa.Column("priority", sa.String(10)),
         sa.UniqueConstraint("assessment_id", "item_id", name="uq_capacity_answers_item"),
     )
-    op.create_index(
-        "ix_capacity_answers_assessment_id", "capacity_answers", ["assessment_id"]
-    )
+    op.create_index("ix_capacity_answers_assessment_id", "capacity_answers", ["assessment_id"])
 
 
 def downgrade() -> None:
