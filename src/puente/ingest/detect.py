@@ -19,6 +19,30 @@ _FAST = (
 )
 _SHORT_HEAD = 1024
 
+# filetype runs ~100 matchers, one Python call each: most of the per-file cost of a
+# scan of small files. Each of its matchers (filetype 1.2.0, pinned by
+# tests/ingest/test_detect.py) needs the first byte to be one of these, or looks at a
+# fixed offset checked in _filetype_may_match; any other head cannot match.
+_FIRST_BYTES = frozenset(
+    bytes.fromhex(
+        "00 04 1a 1f 21 23 25 30 37 38 41 42 43 46 47 49 4c 4d 4e 4f 52 53 66 67 77 7b 7f"
+        " 89 ce d0 ed ef fd ff"
+    )
+    + bytes(range(0x22, 0x29))  # zstd frames
+    + bytes(range(0x50, 0x60))  # zip, docx & co, zstd skippable frames
+)
+
+
+def _filetype_may_match(head: bytes) -> bool:
+    return (
+        head[0] in _FIRST_BYTES
+        or head[4:8] == b"ftyp"  # ISO BMFF: mp4, mov, heic, avif, m4a
+        or head[128:131] == b"DIC"  # DICOM
+        or head[257:262] == b"ustar"  # tar
+        or head[34:36] == b"LP"  # eot
+    )
+
+
 ZIP = "zip"
 SEVEN_Z = "7z"
 TAR = "tar"
@@ -80,11 +104,12 @@ def detect_kind(head: bytes) -> str:
     for signature, mime in _FAST:
         if head.startswith(signature):
             return mime
-    # Only zip-based formats (docx, epub…) need filetype to search deep into the head;
-    # everything else is decided by the first bytes, and the search is the costly part.
-    kind = filetype.guess(head if head.startswith(b"PK") else head[:_SHORT_HEAD])
-    if kind is not None:
-        return str(kind.mime)
+    if _filetype_may_match(head):
+        # Only zip-based formats (docx, epub…) need filetype to search deep into the
+        # head; everything else is decided by its first bytes.
+        kind = filetype.guess(head if head.startswith(b"PK") else head[:_SHORT_HEAD])
+        if kind is not None:
+            return str(kind.mime)
     fmt = archive_format(head)
     if fmt is not None:
         return {
