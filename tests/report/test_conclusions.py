@@ -93,7 +93,18 @@ def _check_golden(name: str, lines: list[str]) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_structure_is_pinned_in_every_language(catalog: Catalog, lang: str) -> None:
-    doc = concl.build(catalog, example_assessments(), lang, issued=ISSUED, charts_enabled=False)
+    steps, as_of = concl.procedure_steps(catalog, lang)
+    doc = concl.build(
+        catalog,
+        example_assessments(),
+        lang,
+        issued=ISSUED,
+        procedure=steps,
+        procedure_as_of=as_of,
+        charts_enabled=False,
+    )
+    assert doc.missing == ()
+    assert len(steps) >= 8 and all(s.title and s.role and s.basis for s in steps)
     html = concl.to_html(doc)
     _check_golden(f"structure.{lang}.json", structure(html))
     assert doc.fictitious
@@ -129,7 +140,10 @@ def test_charts_pdf_and_docx(catalog: Catalog, tmp_path: Path) -> None:
     small = replace(catalog, packs=catalog.packs[:3])
     codes = small.countries
     assessments = [a for a in example_assessments() if a.country in codes]
-    doc = concl.build(small, assessments, "es", issued=ISSUED)
+    steps, as_of = concl.procedure_steps(small, "es")
+    doc = concl.build(
+        small, assessments, "es", issued=ISSUED, procedure=steps, procedure_as_of=as_of
+    )
     assert doc.heatmap_png and doc.needs_png and doc.matrix_png
     assert all(s.radar_png and s.radar_png.startswith(b"\x89PNG") for s in doc.countries)
     assert len(doc.pairs) == 3

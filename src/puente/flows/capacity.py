@@ -21,9 +21,8 @@ from puente.capacity.model import Assessment, ItemSet, check_country, load_items
 from puente.capacity.scoring import Comparison, CountryProfile, compare, country_profile
 from puente.errors import Conflict, InputError, NotFound, UnknownFormat
 from puente.legal.catalog import load_catalog
-from puente.legal.schema import Catalog
 from puente.report import conclusions
-from puente.report.conclusions import Conclusions, ProcedureStep
+from puente.report.conclusions import Conclusions
 from puente.store.capacity import CapacityStore, StoredAssessment
 
 
@@ -124,20 +123,17 @@ def build_conclusions(
 ) -> Conclusions:
     """The regional conclusions from the knowledge base and the stored assessments."""
     catalog = load_catalog()
+    steps, as_of = conclusions.procedure_steps(catalog, lang)
     return conclusions.build(
         catalog,
         CapacityStore(engine).assessments(),
         lang,
         issued=issued,
         edition=edition,
-        procedure=harmonised_procedure(catalog, lang),
+        procedure=steps,
+        procedure_as_of=as_of,
         charts_enabled=charts_enabled,
     )
-
-
-def harmonised_procedure(catalog: Catalog, lang: str) -> list[ProcedureStep] | None:
-    """The harmonised procedure's steps for the conclusions; None until it is available."""
-    return None
 
 
 def write_conclusions(

@@ -71,8 +71,40 @@ class ProcedureStep:
 
     title: str
     role: str
-    time_limit: str
-    basis: str  # legal basis summary across the countries (or unknown)
+    time_limit: str  # each limit with the provision it comes from
+    basis: str  # per criterion: how many countries meet it, and which are unknown
+    command: str = ""  # the Puente command that supports the step
+
+
+def procedure_steps(catalog: Catalog, lang: str) -> tuple[tuple[ProcedureStep, ...], date]:
+    """The harmonised procedure (drafting.procedure) summarised across the network."""
+    from puente.drafting.procedure import load_procedure, resolve
+
+    gm = messages("gaps", lang)
+    procedure = load_procedure()
+    steps = []
+    for rs in resolve(procedure, catalog, catalog.countries, lang):
+        limits = "; ".join(
+            f"{lim.text} ({lim.citation})" if lim.citation else lim.text for lim in rs.limits
+        )
+        per_criterion: dict[str, dict[str, list[str]]] = {}
+        titles: dict[str, str] = {}
+        for code, _name, bases in rs.basis:
+            for b in bases:
+                titles[b.criterion_id] = b.title
+                per_criterion.setdefault(b.criterion_id, {st: [] for st in STATUSES})
+                per_criterion[b.criterion_id].setdefault(b.fact.status, []).append(code)
+        basis = []
+        for cid, by in per_criterion.items():
+            counts = ", ".join(
+                f"{gm[f'status_{st}']} {len(by[st])}"
+                + (f" ({' '.join(by[st])})" if st != "met" and by[st] else "")
+                for st in STATUSES
+                if by.get(st)
+            )
+            basis.append(f"{titles[cid]} [{cid}]: {counts}")
+        steps.append(ProcedureStep(rs.title, rs.role, limits, "; ".join(basis), rs.step.command))
+    return tuple(steps), procedure.as_of
 
 
 @dataclass(frozen=True)
@@ -111,6 +143,7 @@ class Conclusions:
     assessments: tuple[Assessment, ...]
     item_sources: tuple[str, ...]
     missing: tuple[str, ...] = field(default=())  # parts that could not be built, said so
+    procedure_as_of: date | None = None
 
 
 def _png(path: Path) -> bytes:
@@ -126,6 +159,7 @@ def build(
     edition: int = 1,
     items: ItemSet | None = None,
     procedure: Sequence[ProcedureStep] | None = None,
+    procedure_as_of: date | None = None,
     charts_enabled: bool = True,
 ) -> Conclusions:
     """Assemble everything the document shows (charts rendered to PNG bytes)."""
@@ -224,6 +258,7 @@ def build(
         measures=_ranked_measures(catalog, gaps, lang) if catalog else (),
         pairs=_pairs(catalog) if catalog else (),
         procedure=tuple(procedure) if procedure is not None else None,
+        procedure_as_of=procedure_as_of,
         heatmap_png=heat,
         needs_png=needs,
         matrix_png=mat,
@@ -513,9 +548,14 @@ def to_docx(c: Conclusions, output: Path) -> Path:
     if c.procedure is None:
         doc.add_paragraph(m["procedure_missing"])
     else:
+        if c.procedure_as_of is not None:
+            doc.add_paragraph(f"{m['as_of']}: {c.procedure_as_of.isoformat()}")
         table(
-            [m["step"], m["role"], m["time_limit"], m["legal_gaps"]],
-            [[s.title, s.role, s.time_limit, s.basis] for s in c.procedure],
+            [m["step"], m["role"], m["time_limit"], m["legal_basis"], m["command"]],
+            [
+                [f"{n}. {s.title}", s.role, s.time_limit, s.basis, s.command]
+                for n, s in enumerate(c.procedure, start=1)
+            ],
         )
     doc.add_heading(m["pairs"], level=2)
     doc.add_paragraph(m["pairs_note"])
