@@ -274,3 +274,26 @@ def test_trim_borders() -> None:
     assert kept.shape == im.shape
     same, none = trim_borders(im)
     assert none is None and same is im
+
+
+# --- isolation ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # starts Python worker processes (spawn) three times
+def test_isolated_worker_survives_a_crash(tmp_path: Path) -> None:
+    from puente.hashing.isolation import IsolatedHasher
+
+    good = tmp_path / "a.png"
+    good.write_bytes(encode(photo(), "PNG"))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(encode(photo(), "JPEG")[:3000])
+    direct = hash_image(good)
+    with IsolatedHasher(timeout=60) as hasher:
+        assert hasher.hash_image(good) == direct
+        with pytest.raises(EvidenceError, match="crashed \\(signal 11\\); worker restarted"):
+            hasher.run("crash", good)
+        assert hasher.restarts == 1
+        with pytest.raises(FormatError) as err:  # errors keep their class and fields
+            hasher.hash_image(cut)
+        assert err.value.source == str(cut)
+        assert hasher.hash_image(good) == direct  # the restarted worker carries on

@@ -175,43 +175,48 @@ def _exif_orientation(im: Image.Image) -> int:
 
 
 def trim_borders(
-    rgb: npt.NDArray[np.uint8], *, tolerance: int = 16, max_fraction: float = 0.4
+    rgb: npt.NDArray[np.uint8], *, tolerance: int = 12, max_fraction: float = 0.4
 ) -> tuple[npt.NDArray[np.uint8], tuple[int, int, int, int] | None]:
-    """Cut uniform bars (letterbox/pillarbox, any colour) from the edges.
+    """Cut uniform bars (letterbox, pillarbox, frames, any colour) from the edges.
 
-    A row or column belongs to a bar when every pixel is within ``tolerance`` of the corner
-    colour on every channel. At most ``max_fraction`` of each dimension is cut per side, so an
-    almost uniform image is left alone. Returns the kept array and (left, top, right, bottom),
-    or None when nothing was cut.
+    A line (row or column) is part of a bar when all its pixels are within ``tolerance`` of
+    the colour of the outermost line on that side. Repeated until nothing changes, so nested
+    frames (a title bar, then a margin) go too. At most ``max_fraction`` of each dimension
+    is cut per side, and nothing when the rest would be under 16 px (an almost uniform image
+    is left alone). Returns the kept view and (left, top, right, bottom) in the decoded
+    image's pixels, or None when nothing was cut.
     """
     h, w = rgb.shape[:2]
-    if h < 16 or w < 16:
+    if h < 32 or w < 32:
         return rgb, None
     a = rgb.astype(np.int16)
+    top, bottom, left, right = 0, h, 0, w
 
-    def bar(lines: npt.NDArray[np.int16], ref: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_]:
-        # lines: (n, k, 3) -> which of the n lines are uniform and close to ref
-        flags: npt.NDArray[np.bool_] = np.all(np.abs(lines - ref) <= tolerance, axis=(1, 2))
-        return flags
+    def run(lines: npt.NDArray[np.int16], limit: int) -> int:
+        # lines: (n, k, 3), outermost first; walk inwards line by line (usually stops at 0)
+        ref = lines[0].mean(axis=0)
+        n = 0
+        while n < min(limit, len(lines)) and np.all(np.abs(lines[n] - ref) <= tolerance):
+            n += 1
+        return n
 
-    def run(flags: npt.NDArray[np.bool_], limit: int) -> int:
-        if not flags[0]:
-            return 0
-        stop = np.flatnonzero(~flags)
-        n = int(stop[0]) if stop.size else len(flags)
-        return min(n, limit)
-
-    lim_h, lim_w = int(h * max_fraction), int(w * max_fraction)
-    top = run(bar(a, a[0, 0]), lim_h)
-    bottom = run(bar(a[::-1], a[-1, -1]), lim_h)
-    left = run(bar(a.transpose(1, 0, 2), a[0, 0]), lim_w)
-    right = run(bar(a.transpose(1, 0, 2)[::-1], a[-1, -1]), lim_w)
-    if not (top or bottom or left or right):
+    for _ in range(4):
+        cur = a[top:bottom, left:right]
+        ch, cw = cur.shape[:2]
+        if ch < 32 or cw < 32:
+            break
+        lim_h = max(0, int(h * max_fraction) - min(top, h - bottom))
+        lim_w = max(0, int(w * max_fraction) - min(left, w - right))
+        t = run(cur, lim_h)
+        b = run(cur[::-1], lim_h)
+        lft = run(cur.transpose(1, 0, 2), lim_w)
+        r = run(cur.transpose(1, 0, 2)[::-1], lim_w)
+        if not (t or b or lft or r):
+            break
+        top, bottom, left, right = top + t, bottom - b, left + lft, right - r
+    if (top, bottom, left, right) == (0, h, 0, w) or bottom - top < 16 or right - left < 16:
         return rgb, None
-    kept = rgb[top : h - bottom, left : w - right]
-    if kept.shape[0] < 16 or kept.shape[1] < 16:
-        return rgb, None
-    return kept, (left, top, w - right, h - bottom)
+    return rgb[top:bottom, left:right], (left, top, right, bottom)
 
 
 def hash_image(
