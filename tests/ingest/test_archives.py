@@ -8,6 +8,7 @@ import io
 import lzma
 import os
 import struct
+import sys
 import tarfile
 import zipfile
 import zlib
@@ -399,3 +400,44 @@ def test_truncated_zip_recovers_members_from_local_headers(tmp_path: Path) -> No
     assert items["stream.zip!/f1.txt"].status == ERROR
     assert "CRC" in (items["stream.zip!/f1.txt"].detail or "")
     assert items["stream.zip!/text.txt"].digests == digests_of(good["text.txt"])
+
+
+_WRITES: list[tuple[object, object]] = []
+_WATCH = {"on": False}
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if not _WATCH["on"] or event != "open":
+        return
+    path, mode, flags = args
+    writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+        isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    )
+    if writing:
+        _WRITES.append((path, mode or flags))
+
+
+def test_scan_opens_nothing_for_writing(tmp_path: Path) -> None:
+    """Evidence immutability, seen from the interpreter: no open() for writing at all."""
+    inner = _tar({"a.jpg": JPEG}, "w:gz")
+    (tmp_path / "case.zip").write_bytes(_zip({"inner.tar.gz": inner, "s.7z": _7z({"x": b"x"})}))
+    (tmp_path / "plain.txt").write_bytes(b"plain")
+    sys.addaudithook(_audit)  # audit hooks cannot be removed; this one is inert when off
+    _WRITES.clear()
+    _WATCH["on"] = True
+    try:
+        (tmp_path.parent / f"{tmp_path.name}-control").write_bytes(b"")  # the hook sees writes
+        assert len(_WRITES) == 1
+        _WRITES.clear()
+        items = _scan(tmp_path)
+    finally:
+        _WATCH["on"] = False
+    assert _WRITES == []
+    assert items["case.zip!/inner.tar.gz!/a.jpg"].digests == digests_of(JPEG)
+
+
+def test_skip_covers_archive_members(tmp_path: Path) -> None:
+    (tmp_path / "a.zip").write_bytes(_zip({"m.txt": b"m"}))
+    (tmp_path / "b.txt").write_bytes(b"b")
+    paths = {i.path for i in scan(tmp_path, Limits(), skip={"a.zip"}.__contains__)}
+    assert paths == {"b.txt"}

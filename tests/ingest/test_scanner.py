@@ -107,7 +107,7 @@ def test_single_file_root(tmp_path: Path, limits: Limits) -> None:
 
 def test_missing_root_is_evidence_error(tmp_path: Path, limits: Limits) -> None:
     with pytest.raises(EvidenceError, match="does not exist"):
-        list(scan(tmp_path / "nope", limits))
+        scan(tmp_path / "nope", limits)  # raised when called, before anything is read
     with pytest.raises(EvidenceError):
         plan(tmp_path / "nope")
 

@@ -280,6 +280,10 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
                         break
             except OSError as exc:
                 problems = [(ERROR, f"archive read failed: {_describe(exc)}")]
+            except Exception as exc:
+                # A parser bug on hostile input must not end the scan of the evidence;
+                # it is recorded against the archive like any other damage.
+                problems = [(ERROR, f"archive read failed unexpectedly: {_describe(exc)}")]
             if problems:
                 status, detail = summarise(problems)
         mtime, atime, ctime = _times(before)
@@ -328,8 +332,9 @@ def _check_root(root: Path) -> tuple[str, os.stat_result]:
     return path, st
 
 
-def _sources(root: Path, skip: Callable[[str], bool] | None) -> Iterator[_Entry | Item]:
-    path, st = _check_root(root)
+def _sources(
+    path: str, st: os.stat_result, skip: Callable[[str], bool] | None
+) -> Iterator[_Entry | Item]:
     if stat.S_ISDIR(st.st_mode):
         yield from _walk(path, skip)
         return
@@ -350,31 +355,31 @@ def scan(
     """Yield an Item for every file, archive member, error and limit hit under ``root``.
 
     ``root`` is a folder or a single file; it is never written to. Raises EvidenceError
-    (before yielding anything) when ``root`` does not exist or cannot be read at all.
-    ``skip(path)`` is asked for every top-level file (path relative to ``root``): True
-    skips the file and all its members (resuming a scan). ``on_progress(item)`` is
-    called in this process for every item, just before it is yielded.
+    at once (when called, before anything is read) if ``root`` does not exist, cannot be
+    listed or is not a folder or regular file. ``skip(path)`` is asked for every
+    top-level entry (path relative to ``root``): True skips it and all its members
+    (resuming a scan). ``on_progress(item)`` is called in this process for every item,
+    just before it is yielded. See docs/ingest.md.
     """
-    sources = _sources(root, skip)
-    # Fail fast on a bad root, before the caller records anything.
-    first = next(sources, None)
-    if first is None:
-        return
-    stream = _chain(first, sources)
+    path, st = _check_root(root)
+    return _scan_items(_sources(path, st, skip), limits, workers, on_progress)
+
+
+def _scan_items(
+    sources: Iterator[_Entry | Item],
+    limits: Limits,
+    workers: int,
+    on_progress: Callable[[Item], None] | None,
+) -> Iterator[Item]:
     if workers <= 1:
-        for source in stream:
+        for source in sources:
             items = [source] if isinstance(source, Item) else scan_file(source, limits)
             for item in items:
                 if on_progress is not None:
                     on_progress(item)
                 yield item
         return
-    yield from _parallel(stream, limits, workers, on_progress)
-
-
-def _chain(first: _Entry | Item, rest: Iterator[_Entry | Item]) -> Iterator[_Entry | Item]:
-    yield first
-    yield from rest
+    yield from _parallel(sources, limits, workers, on_progress)
 
 
 def _parallel(
@@ -440,7 +445,8 @@ def plan(root: Path) -> tuple[int, int]:
     """
     files = 0
     total = 0
-    for source in _sources(root, None):
+    path, st = _check_root(root)
+    for source in _sources(path, st, None):
         if isinstance(source, _Entry):
             files += 1
             total += source.size
