@@ -120,3 +120,41 @@ def test_no_statute_wording_in_product_text() -> None:
     for path in TEMPLATES.glob("*.j2"):
         lowered = path.read_text(encoding="utf-8").lower()
         assert "pornograf" not in lowered and "child pornography" not in lowered, path
+
+
+@pytest.mark.parametrize(
+    ("lang", "needle"),
+    [
+        ("es", "La conducta off.distribution no es delito en BR: BR: no (BR example citation"),
+        ("pt", "A conduta off.distribution não é crime em BR: BR: não (BR example citation"),
+        ("en", "The conduct off.distribution is not an offence in BR: BR: no (BR example citation"),
+    ],
+)
+def test_review_notes_in_the_draft_language(lang: str, needle: str) -> None:
+    draft = render(
+        prepare(
+            RequestType.MLA_STORED_DATA,
+            CASE,
+            parsed(),
+            legal_context(conduct_to="not_met"),
+            lang=lang,
+            now=NOW,
+        )
+    )
+    assert needle in draft.text
+
+
+def test_yaml_timestamps_unquoted() -> None:
+    import yaml
+
+    from puente.drafting.facts import parse_facts
+
+    raw = yaml.safe_load(
+        "data:\n"
+        "  - {kind: ip, value: 192.0.2.1, timestamp: 2026-10-01T14:03:00-03:00}\n"
+        "  - {kind: ip, value: 192.0.2.2, timestamp: 2026-10-01 14:03:00}\n"
+    )
+    facts, problems = parse_facts(raw)
+    assert problems == []
+    assert facts.data[0].timestamp is not None and facts.data[0].timestamp.tzinfo is not None
+    assert facts.data[1].timestamp is not None and facts.data[1].timestamp.tzinfo is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 # The network's jurisdictions (ISO 3166-1 alpha-2).
 COUNTRIES: tuple[str, ...] = (
@@ -268,6 +269,7 @@ class Draft:
     instrument: Instrument | None
     addressee: ChannelEntry | None
     channel_note: str
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # English, for the terminal and the store
     created_at: datetime
+    notices: tuple[Any, ...] = ()  # validation.Notice: the same, for the templates to word
     text: str = ""  # the rendered draft (structured text, see drafting.render)

@@ -39,8 +39,16 @@ def template_name(kind: str, lang: str) -> str:
 def fact_line(fact: LegalFact | None) -> dict[str, Any]:
     """A legal fact as template values; unknown stays visibly unknown."""
     if fact is None:
-        return {"status": "unknown", "citation": "", "source": "", "as_of": "", "confidence": ""}
+        return {
+            "country": "",
+            "status": "unknown",
+            "citation": "",
+            "source": "",
+            "as_of": "",
+            "confidence": "",
+        }
     return {
+        "country": fact.country,
         "status": fact.status,
         "citation": fact.citation,
         "source": fact.source,
@@ -68,6 +76,10 @@ def context(draft: Draft) -> dict[str, Any]:
         "addressee": draft.addressee,
         "channel_note": draft.channel_note,
         "warnings": draft.warnings,
+        "notices": [
+            {"code": n.code, "facts": [fact_line(f) for f in n.facts], **dict(n.values)}
+            for n in draft.notices
+        ],
         "date": draft.created_at.date().isoformat(),
         "medellin_requesting": fact_line(
             legal.party(draft.requesting_country, "coop.party_medellin")

@@ -382,18 +382,27 @@ def _check_data(kind: RequestType, facts: RequestFacts, now: datetime) -> list[P
 
 
 @dataclass(frozen=True)
+class Notice(Problem):
+    """A warning that travels with the draft; code + values let templates word it."""
+
+    code: str = ""
+    facts: tuple[LegalFact | None, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Checked:
     instrument: Instrument | None
     addressee: ChannelEntry | None
     channel_note: str
-    warnings: tuple[Problem, ...]
+    warnings: tuple[Notice, ...]
 
 
 def _check_legal(
     kind: RequestType, facts: RequestFacts, legal: LegalContext
-) -> tuple[Instrument | None, str, list[Problem], list[Problem]]:
+) -> tuple[Instrument | None, str, list[Problem], list[Notice]]:
     problems: list[Problem] = []
-    warnings: list[Problem] = []
+    warnings: list[Notice] = []
     frm, to = legal.requesting_country, legal.requested_country
     key, article = TYPE_ARTICLE[kind]
     inst = instrument(legal, key, article)
@@ -418,22 +427,26 @@ def _check_legal(
             )
         elif not inst.common:
             warnings.append(
-                Problem(
+                Notice(
                     "legal_basis",
                     "party status under Budapest is not confirmed for both countries: "
                     + _instrument_text(inst, legal),
                     "verify with the CoE Treaty Office before sending",
+                    code="budapest_unconfirmed",
+                    facts=(inst.requesting, inst.requested),
                 )
             )
     elif kind is RequestType.EMERGENCY:
         if not inst.common:
             warnings.append(
-                Problem(
+                Notice(
                     "channel",
                     "the 24/7 network of Budapest Art. 35 is not confirmed between both "
                     "countries: " + _instrument_text(inst, legal),
                     "send through the requested country's 24/7 point if it has one, "
                     "or through police channels (INTERPOL)",
+                    code="network_247_unconfirmed",
+                    facts=(inst.requesting, inst.requested),
                 )
             )
     elif kind is RequestType.PROVIDER_DIRECT:
@@ -452,24 +465,28 @@ def _check_legal(
             chosen = None
             note = "provider_own_channel"
             warnings.append(
-                Problem(
+                Notice(
                     "channel",
                     "Second Protocol Art. 7 is not available between both countries ("
                     + _instrument_text(inst, legal)
                     + "): the draft goes through the provider's own law-enforcement channel "
                     "and the provider may decline",
                     "if the provider declines, use mla_stored_data",
+                    code="provider_own_channel",
+                    facts=(inst.requesting, inst.requested),
                 )
             )
     if kind in (RequestType.IBERRED, RequestType.MLA_GENERIC):
         if kind is RequestType.IBERRED and not inst.common:
             warnings.append(
-                Problem(
+                Notice(
                     "channel",
                     "the Tratado de Medellín is not confirmed in force between both countries "
                     "(" + _instrument_text(inst, legal) + "): documents sent through Iber@ "
                     "may not count as originals",
                     "ask the central authority whether originals must follow",
+                    code="medellin_unconfirmed",
+                    facts=(inst.requesting, inst.requested),
                 )
             )
         nassau = instrument(legal, "nassau", "")
@@ -503,31 +520,40 @@ def _check_legal(
         fact = legal.conduct_requested
         if fact is None or fact.status == "unknown":
             warnings.append(
-                Problem(
+                Notice(
                     "offence.conduct",
                     f"whether {facts.offence.conduct} is an offence in {to} is unknown in the "
                     "knowledge base (dual criminality not confirmed)",
                     f"check {to}'s law before sending",
+                    code="conduct_unknown",
+                    facts=(fact,),
+                    values=(("conduct", facts.offence.conduct),),
                 )
             )
         elif fact.status == "not_met":
             warnings.append(
-                Problem(
+                Notice(
                     "offence.conduct",
                     f"the conduct {facts.offence.conduct} is not criminalised in {to}: "
                     + _fact_text(fact, to)
                     + " - assistance may be refused for lack of dual criminality",
                     "describe the conduct under an offence that exists in both countries, "
                     "or ask whether the requested country assists without dual criminality",
+                    code="conduct_not_met",
+                    facts=(fact,),
+                    values=(("conduct", facts.offence.conduct),),
                 )
             )
         elif fact.status == "partial":
             warnings.append(
-                Problem(
+                Notice(
                     "offence.conduct",
                     f"the conduct {facts.offence.conduct} is only partly criminalised in {to}: "
                     + _fact_text(fact, to),
                     "show that the facts fall within the part that is an offence",
+                    code="conduct_partial",
+                    facts=(fact,),
+                    values=(("conduct", facts.offence.conduct),),
                 )
             )
     return chosen, note, problems, warnings
@@ -535,7 +561,7 @@ def _check_legal(
 
 def _addressee(
     kind: RequestType, facts: RequestFacts, legal: LegalContext
-) -> tuple[ChannelEntry | None, list[Problem]]:
+) -> tuple[ChannelEntry | None, list[Notice]]:
     channel = TYPE_CHANNEL[kind]
     if channel is Channel.PROVIDER:
         return (
@@ -551,10 +577,12 @@ def _addressee(
     if entry is None or not entry.known:
         label = "24/7 contact point" if channel is Channel.CONTACT_24_7 else "central authority"
         return entry, [
-            Problem(
+            Notice(
                 "addressee",
                 f"the {label} of {legal.requested_country} is unknown in the channels pack",
                 "fill in the addressee by hand and report it to the pack maintainers",
+                code="addressee_unknown",
+                values=(("channel", channel.value),),
             )
         ]
     return entry, []
@@ -583,11 +611,13 @@ def validate(
     warnings += channel_warnings
     if case.country and case.country != legal.requesting_country:
         warnings.append(
-            Problem(
+            Notice(
                 "--from",
                 f"the case belongs to {case.country} but the request comes from "
                 f"{legal.requesting_country}",
                 "check --from",
+                code="case_country",
+                values=(("case_country", case.country),),
             )
         )
     if problems:
@@ -626,5 +656,6 @@ def prepare(
         addressee=checked.addressee,
         channel_note=checked.channel_note,
         warnings=tuple(str(w) for w in checked.warnings),
+        notices=checked.warnings,
         created_at=now,
     )
