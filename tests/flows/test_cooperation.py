@@ -242,3 +242,13 @@ def test_case_checklist(sqlite_engine: Engine, case_id: int, out: Path) -> None:
         case_checklist(sqlite_engine, case_id, "es", mark_done="lunch", operator="op")
     with pytest.raises(NotFound):
         case_checklist(sqlite_engine, 99, "es")
+
+
+def test_conduct_by_plain_name_or_refused(sqlite_engine: Engine, case_id: int, out: Path) -> None:
+    raw = example_facts_dict()
+    raw["offence"]["conduct"] = "distribution"
+    drafted = _draft(sqlite_engine, case_id, out, raw)
+    assert drafted.draft.facts.offence.conduct == "off.distribution"
+    raw["offence"]["conduct"] = "jaywalking"
+    with pytest.raises(ValidationError, match="unknown conduct 'jaywalking'"):
+        _draft(sqlite_engine, case_id, out, raw)

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,8 @@ from puente.drafting.procedure import (
 from puente.drafting.render import render
 from puente.drafting.tracking import TrackedRequest, check_status, lapsed
 from puente.drafting.validation import check_country, check_type, prepare
-from puente.errors import FormatError, InputError
+from puente.errors import FormatError, InputError, Problem
+from puente.gaps.basis import conduct_criterion
 from puente.legal.catalog import load_catalog
 from puente.legal.schema import Catalog
 from puente.report.documents import messages
@@ -115,6 +116,15 @@ def draft_request(
     at = now or datetime.now(UTC)
     case = CaseStore(engine).get_case(case_id)
     facts, parse_problems = parse_facts(facts_raw, "facts")
+    if facts.offence.conduct:
+        # Plain names ("possession") map to knowledge-base criteria ("off.possession").
+        try:
+            conduct = conduct_criterion(facts.offence.conduct)
+            facts = replace(facts, offence=replace(facts.offence, conduct=conduct))
+        except InputError as exc:
+            parse_problems.append(
+                Problem("offence.conduct", str(exc), "use an off.* criterion id or a name listed")
+            )
     kb = knowledge if knowledge is not None else default_knowledge_base()
     language = lang or None
     legal = legal_context(
