@@ -93,6 +93,12 @@ def test_bad_arguments(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
     assert missing.returncode == 2 and "nope.xlsx" in missing.stderr
     cmp = run_cli("capacity", "compare", "AR", "--institution", "police")
     assert cmp.returncode == 3
+    bad_date = run_cli("capacity", "compare", "AR", "--institution", "police", "--before", "x")
+    assert bad_date.returncode == 2 and "--before" in bad_date.stderr
+    nothing = run_cli("capacity", "examples")
+    assert nothing.returncode == 2 and "--output" in nothing.stderr
+    fmt = run_cli("capacity", "examples", "--output", str(tmp_path / "ex"), "--format", "csv")
+    assert fmt.returncode == 2 and "csv" in fmt.stderr
 
 
 def test_conclusions_bad_arguments(tmp_path: Path, run_cli: Callable[..., Result]) -> None:

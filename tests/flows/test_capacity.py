@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -9,7 +10,7 @@ from sqlalchemy import Engine
 
 from puente.capacity.examples import FICTITIOUS, example_assessment
 from puente.capacity.questionnaire import write_template
-from puente.errors import Conflict, NotFound, UnknownCountry, ValidationError
+from puente.errors import Conflict, InputError, NotFound, UnknownCountry, ValidationError
 from puente.flows import capacity as flow
 from puente.store.capacity import CapacityStore
 
@@ -44,6 +45,21 @@ def test_compare_needs_two_assessments(sqlite_engine: Engine) -> None:
     store.add(example_assessment("PY", "prosecution", 1), operator="x")
     cmp = flow.compare_institution(sqlite_engine, "PY", "prosecution")
     assert cmp.before.assessed_on < cmp.after.assessed_on
+    third = replace(example_assessment("PY", "prosecution", 1), assessed_on=date(2027, 1, 1))
+    store.add(third, operator="x")
+    newest = flow.compare_institution(sqlite_engine, "PY", "prosecution")
+    assert (newest.before.assessed_on, newest.after.assessed_on) == (
+        date(2026, 5, 15),
+        date(2027, 1, 1),
+    )
+    chosen = flow.compare_institution(
+        sqlite_engine, "PY", "prosecution", before=date(2025, 5, 15), after=date(2027, 1, 1)
+    )
+    assert chosen.before.assessed_on == date(2025, 5, 15)
+    with pytest.raises(NotFound, match="no assessment dated 2024-01-01"):
+        flow.compare_institution(sqlite_engine, "PY", "prosecution", before=date(2024, 1, 1))
+    with pytest.raises(InputError, match="two different dates"):
+        flow.compare_institution(sqlite_engine, "PY", "prosecution", after=date(2025, 5, 15))
     with pytest.raises(UnknownCountry):
         flow.show_country(sqlite_engine, "FR")
 

@@ -79,6 +79,15 @@ def import_(
         )
 
 
+def _date_option(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{name} {value!r}: not a date (YYYY-MM-DD)") from exc
+
+
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
@@ -156,13 +165,22 @@ def show(
 def compare_cmd(
     country: str = typer.Argument(..., help="Country code, e.g. AR."),
     institution: str = typer.Option(..., "--institution", help="police or prosecution."),
+    before: str | None = typer.Option(None, "--before", help="Date of the earlier assessment."),
+    after: str | None = typer.Option(None, "--after", help="Date of the later assessment."),
     lang: str | None = typer.Option(None, "--lang", help="Language of labels (es, pt, en)."),
     as_json: bool = JSON,
 ) -> None:
-    """Compare the two newest assessments of one institution."""
+    """Compare two assessments of one institution (default: the two newest)."""
     lg = _lang(lang)
     items = load_items()
-    cmp = flow.compare_institution(engine(), country, institution, items)
+    cmp = flow.compare_institution(
+        engine(),
+        country,
+        institution,
+        items,
+        before=_date_option("--before", before),
+        after=_date_option("--after", after),
+    )
     if as_json:
         print_json(
             {
@@ -266,10 +284,7 @@ def conclusions_cmd(
     lg = _lang(lang)
     if fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    try:
-        day = date.fromisoformat(issued) if issued else datetime.now(UTC).date()
-    except ValueError as exc:
-        raise InputError(f"--date {issued!r}: not a date (YYYY-MM-DD)") from exc
+    day = _date_option("--date", issued) or datetime.now(UTC).date()
     path = output or settings().home / "reports" / f"conclusions-{day.isoformat()}-{lg}.{fmt}"
     with console.status("building the regional conclusions…"):
         written, doc = flow.write_conclusions(engine(), lg, fmt, path, issued=day, edition=edition)

@@ -53,18 +53,40 @@ def show_country(engine: Engine, country: str, items: ItemSet | None = None) -> 
 
 
 def compare_institution(
-    engine: Engine, country: str, institution: str, items: ItemSet | None = None
+    engine: Engine,
+    country: str,
+    institution: str,
+    items: ItemSet | None = None,
+    *,
+    before: date | None = None,
+    after: date | None = None,
 ) -> Comparison:
-    """The two newest assessments of one institution, compared."""
+    """Two assessments of one institution compared: the two newest unless dates are given."""
     code = check_country(country)
     if institution not in ("police", "prosecution"):
         raise InputError(f"unknown institution {institution!r}: use police or prosecution")
-    stored = CapacityStore(engine).stored(code, institution)
+    stored = [s.assessment for s in CapacityStore(engine).stored(code, institution)]
     if len(stored) < 2:
         raise NotFound(
             f"{institution} {code}: {len(stored)} assessment(s) stored; compare needs two"
         )
-    return compare(stored[-2].assessment, stored[-1].assessment, items or load_items())
+    by_date = {a.assessed_on: a for a in stored}
+    dates = ", ".join(d.isoformat() for d in sorted(by_date))
+    for wanted in (before, after):
+        if wanted is not None and wanted not in by_date:
+            raise NotFound(
+                f"{institution} {code}: no assessment dated {wanted.isoformat()} (stored: {dates})"
+            )
+    old = by_date[before] if before is not None else None
+    new = by_date[after] if after is not None else None
+    if new is None:
+        new = [a for a in stored if a is not old][-1]
+    if old is None:
+        earlier = [a for a in stored if a.assessed_on < new.assessed_on]
+        old = earlier[-1] if earlier else None
+    if old is None or old is new:
+        raise InputError(f"{institution} {code}: compare needs two different dates ({dates})")
+    return compare(old, new, items or load_items())
 
 
 def all_assessments(engine: Engine) -> list[Assessment]:
