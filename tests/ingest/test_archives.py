@@ -139,6 +139,39 @@ def test_traversal_and_absolute_names_recorded_never_written(tmp_path: Path) -> 
     assert not (tmp_path / "escape.txt").exists()
 
 
+def _7z_with_names(names: dict[str, str], data: bytes) -> bytes:
+    """A 7z whose member names py7zr would refuse to write (patched, CRCs fixed)."""
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w") as archive:
+        archive.set_encoded_header_mode(False)
+        for placeholder in names:
+            archive.writestr(data, placeholder)
+    raw = buf.getvalue()
+    for placeholder, name in names.items():
+        assert len(placeholder) == len(name)
+        raw = raw.replace(placeholder.encode("utf-16-le"), name.encode("utf-16-le"))
+    out = bytearray(raw)
+    offset, size = struct.unpack_from("<QQ", out, 12)
+    header = bytes(out[32 + offset : 32 + offset + size])
+    struct.pack_into("<L", out, 28, zlib.crc32(header))
+    struct.pack_into("<L", out, 8, zlib.crc32(bytes(out[12:32])))
+    return bytes(out)
+
+
+def test_7z_traversal_and_absolute_names(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    archive = _7z_with_names({"xxxescape.txt": "../escape.txt", "yetc.txt": "/etc.txt"}, b"z")
+    (evidence / "evil.7z").write_bytes(archive)
+    before = snapshot(tmp_path)
+    items = _scan(evidence)
+    for name in ("../escape.txt", "/etc.txt"):
+        item = items[f"evil.7z!/{name}"]
+        assert item.status == OK and item.digests == digests_of(b"z")
+    assert items["evil.7z"].status == OK
+    assert snapshot(tmp_path) == before
+
+
 def test_tar_links_and_devices_are_reported(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tf:

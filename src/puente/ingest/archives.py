@@ -797,85 +797,108 @@ class ArchiveReader:
             return [(ERROR, f"7z unreadable: {_describe(exc)}")]
         problems: list[Problem] = []
         with archive:
-            infos = [info for info in archive.list() if not info.is_directory]
-            infos = self._cap(infos, problems)
+            files = [f for f in archive.files if not f.is_directory]
+            files = self._cap(files, problems)
             names = _Names()
-            paths = {}
-            targets = []
-            for info in infos:
-                mpath, note = names.path(path, info.filename)
-                paths[info.filename] = (mpath, note)
-                mtime = _timestamp(info.creationtime)
-                if archive.needs_password():
+            members: dict[str, _SevenMember] = {}
+            encrypted = archive.needs_password()
+            for index, entry in enumerate(files):
+                name = str(entry.filename)
+                mpath, note = names.path(path, name)
+                member = _SevenMember(
+                    token=f"puente-member-{index}",
+                    path=mpath,
+                    note=note,
+                    size=entry.uncompressed,
+                    mtime=_7z_time(entry),
+                )
+                skipped = None
+                if encrypted:
+                    skipped = (ENCRYPTED, "encrypted member: contents not read")
+                elif entry.is_symlink:
+                    skipped = (SKIPPED_SPECIAL, "symbolic link entry (not followed)")
+                elif (pre := self._precheck(entry.uncompressed, None)) is not None:
+                    skipped = (LIMIT_EXCEEDED, pre)
+                if skipped is not None:
                     yield self._item(
                         mpath,
                         path,
                         depth + 1,
-                        size=info.uncompressed,
-                        mtime=mtime,
-                        status=ENCRYPTED,
-                        detail="encrypted member: contents not read",
+                        size=member.size,
+                        mtime=member.mtime,
+                        status=skipped[0],
+                        detail=skipped[1],
                     )
                     continue
-                pre = self._precheck(info.uncompressed, None)
-                if pre is not None:
-                    yield self._item(
-                        mpath,
-                        path,
-                        depth + 1,
-                        size=info.uncompressed,
-                        mtime=mtime,
-                        status=LIMIT_EXCEEDED,
-                        detail=pre,
-                    )
-                    continue
-                targets.append(info)
-            if not targets:
+                # py7zr checks member names as if it were writing files, and refuses
+                # "../x" or "/x". We never write: give it neutral names, keep the real ones.
+                entry._file_info["filename"] = member.token
+                members[member.token] = member
+            if not members:
                 return problems
-            factory = _SinkFactory(self, path, depth, size, {i.filename: i for i in targets})
-            factory.paths = paths
+            factory = _SinkFactory(self, path, depth, size, members)
             try:
-                archive.extract(targets=[i.filename for i in targets], factory=factory)
+                archive.extract(targets=list(members), factory=factory)
             except LimitHit as hit:
                 problems.append((LIMIT_EXCEEDED, f"{hit.detail}; remaining members not read"))
             except _DAMAGE as exc:
                 problems.append((ERROR, f"7z damaged: {_describe(exc)}"))
             yield from factory.drain()
-            missing = [t for t in targets if t.filename not in factory.done]
+            missing = [m for token, m in members.items() if token not in factory.done]
             if missing and not problems:
                 problems.append((ERROR, f"{len(missing)} members listed but not produced"))
             stop_status = problems[-1][0] if problems else ERROR
-            for info in missing:
-                mpath, _ = paths[info.filename]
-                if factory.hit is not None and factory.hit[0] == info.filename:
+            for member in missing:
+                if factory.hit is not None and factory.hit[0] == member.token:
                     status, detail = LIMIT_EXCEEDED, factory.hit[1]
                 else:
                     status = stop_status
                     detail = "member not read: reading of the archive stopped before it"
                 yield self._item(
-                    mpath,
+                    member.path,
                     path,
                     depth + 1,
-                    size=info.uncompressed,
-                    mtime=_timestamp(info.creationtime),
+                    size=member.size,
+                    mtime=member.mtime,
                     status=status,
                     detail=detail,
                 )
         return problems
 
 
+@dataclass(frozen=True)
+class _SevenMember:
+    token: str
+    path: str
+    note: str | None
+    size: int | None
+    mtime: float | None
+
+
+def _7z_time(entry: Any) -> float | None:
+    try:
+        stamp = entry.lastwritetime
+        return None if stamp is None else float(stamp.totimestamp())
+    except (AttributeError, ValueError, OverflowError, TypeError):
+        return None
+
+
 class _SinkFactory(py7zr.io.WriterFactory):
     """py7zr pushes member bytes into these writers; we hash them in memory."""
 
     def __init__(
-        self, reader: ArchiveReader, path: str, depth: int, size: int, infos: dict[str, Any]
+        self,
+        reader: ArchiveReader,
+        path: str,
+        depth: int,
+        size: int,
+        members: dict[str, _SevenMember],
     ) -> None:
         self.reader = reader
         self.path = path
         self.depth = depth
         self.size = size
-        self.infos = infos
-        self.paths: dict[str, tuple[str, str | None]] = {}
+        self.members = members
         self.pending: list[Item] = []
         self.done: set[str] = set()
         self.produced = 0
@@ -885,18 +908,21 @@ class _SinkFactory(py7zr.io.WriterFactory):
         return _Sink(self, filename)
 
     def finish(self, filename: str, data: bytes) -> None:
-        info = self.infos.get(filename)
-        mpath, note = self.paths.get(filename, (f"{self.path}{MEMBER_SEPARATOR}{filename}", None))
+        member = self.members.get(filename)
+        if member is None:  # a name py7zr made up (duplicates): report it as it came
+            member = _SevenMember(
+                filename, f"{self.path}{MEMBER_SEPARATOR}{filename}", None, None, None
+            )
         stream = io.BytesIO(data)
         gen = self.reader.member(
-            mpath,
+            member.path,
             self.path,
             self.depth + 1,
             stream.read,
-            declared=info.uncompressed if info is not None else None,
+            declared=member.size,
             compressed=None,
-            mtime=_timestamp(info.creationtime) if info is not None else None,
-            note=note,
+            mtime=member.mtime,
+            note=member.note,
         )
         self.pending.extend(_run(gen))
         self.done.add(filename)
@@ -922,7 +948,9 @@ class _SinkFactory(py7zr.io.WriterFactory):
 
     def fail(self, filename: str, detail: str) -> None:
         self.hit = (filename, detail)
-        raise LimitHit(f"{detail} at {self.path}{MEMBER_SEPARATOR}{filename}", stop=True)
+        member = self.members.get(filename)
+        where = member.path if member else f"{self.path}{MEMBER_SEPARATOR}{filename}"
+        raise LimitHit(f"{detail} at {where}", stop=True)
 
     def drain(self) -> Iterator[Item]:
         items, self.pending = self.pending, []
