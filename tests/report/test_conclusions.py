@@ -91,8 +91,29 @@ def _check_golden(name: str, lines: list[str]) -> None:
     assert lines == expected
 
 
+def docx_structure(path: Path) -> list[str]:
+    """Headings and each table's header row, in document order."""
+    from docx import Document
+
+    word = Document(str(path))
+    lines: list[str] = []
+    body = word.element.body
+    tables = iter(word.tables)
+    paragraphs = iter(word.paragraphs)
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            p = next(paragraphs)
+            if p.style.name.startswith(("Heading", "Title")):
+                lines.append(f"{p.style.name}: {p.text}")
+        elif tag == "tbl":
+            t = next(tables)
+            lines.append("table: " + " | ".join(c.text for c in t.rows[0].cells))
+    return lines
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_structure_is_pinned_in_every_language(catalog: Catalog, lang: str) -> None:
+def test_structure_is_pinned_in_every_language(catalog: Catalog, lang: str, tmp_path: Path) -> None:
     steps, as_of = concl.procedure_steps(catalog, lang)
     doc = concl.build(
         catalog,
@@ -107,6 +128,9 @@ def test_structure_is_pinned_in_every_language(catalog: Catalog, lang: str) -> N
     assert len(steps) >= 8 and all(s.title and s.role and s.basis for s in steps)
     html = concl.to_html(doc)
     _check_golden(f"structure.{lang}.json", structure(html))
+    _check_golden(
+        f"structure.{lang}.docx.json", docx_structure(concl.to_docx(doc, tmp_path / "c.docx"))
+    )
     assert doc.fictitious
     assert html.count(FICTITIOUS) >= 1 + len(doc.countries)
     assert ISSUED.isoformat() in html
