@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +146,104 @@ def test_bad_evidence_input_writes_nothing(cli: Any, tmp_path: Path) -> None:
     assert run.code == 2 and "yesterday" in run.err
     assert cli("evidence", "list", case_id, "--json").json() == []
     assert len(cli("custody", "show", case_id, "--json").json()["entries"]) == 1
+
+
+def _scanned_case(cli: Any, tmp_path: Path) -> tuple[str, Path]:
+    root = tmp_path / "evidence"
+    (root / "docs").mkdir(parents=True)
+    for i in range(3):
+        (root / "docs" / f"doc{i}.txt").write_text(f"benign {i}\n")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("deep/x.txt", "inner member")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("a.txt", "member")
+        zf.writestr("inner.zip", inner.getvalue())
+    (root / "outer.zip").write_bytes(outer.getvalue())
+    (root / "broken.zip").write_bytes(outer.getvalue()[:-40])
+    (root / "empty.dat").write_bytes(b"")
+    (root / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"latin-1 name")
+    case_id = str(_case(cli))
+    assert cli("evidence", "add", case_id, str(root), "--description", "stick").code == 0
+    return case_id, root
+
+
+def test_scan_and_results(cli: Any, tmp_path: Path) -> None:
+    case_id, _ = _scanned_case(cli, tmp_path)
+    run = cli("scan", case_id, "1", "--workers", "1", "--json")
+    assert run.code == 0, run.err
+    summary = run.json()
+    assert summary["scan"]["status"] == "finished" and summary["counts"]["files"] == 7
+    rows = cli("results", case_id, "--format", "json").json()
+    assert any(r["path"] == "outer.zip!/inner.zip!/deep/x.txt" for r in rows)
+    assert all(len(r["sha256"]) == 64 for r in rows if r["status"] == "ok")
+    csv_out = cli("results", case_id, "--format", "csv").out.splitlines()
+    assert csv_out[0].startswith("scan,path,size,kind,md5") and len(csv_out) == len(rows) + 1
+    assert cli("results", case_id, "--matched", "--json").json() == []
+    table = cli("results", case_id)
+    assert table.code == 0 and "Results of case" in table.out
+    quiet = cli("scan", case_id, "1", "--workers", "1", "--quiet")
+    assert quiet.code == 0 and "finished" in quiet.out
+    # The progress bar (stderr) and worker processes; same records as the one-worker scan.
+    shown = cli("scan", case_id, "1", "--workers", "2")
+    assert shown.code == 0 and "files 7/7" in shown.err, shown.err
+    again = cli("results", case_id, "--format", "json").json()
+    key = [(r["path"], r["md5"], r["status"], r["detail"]) for r in rows]
+    assert [(r["path"], r["md5"], r["status"], r["detail"]) for r in again] == key
+    # A resume with nothing unfinished is refused; an unknown set is named.
+    assert cli("scan", case_id, "1", "--resume").code == 4
+    unknown = cli("scan", case_id, "1", "--hashsets", "no-such-set")
+    assert unknown.code == 3 and "no-such-set" in unknown.err
+
+
+def test_scan_bad_input(cli: Any, tmp_path: Path) -> None:
+    case_id, root = _scanned_case(cli, tmp_path)
+    assert cli("scan", "99", "1").code == 3
+    run = cli("scan", case_id, "7")
+    assert run.code == 3 and "evidence 7" in run.err
+    for child in sorted(root.rglob("*"), reverse=True):
+        child.rmdir() if child.is_dir() else child.unlink()
+    root.rmdir()
+    run = cli("scan", case_id, "1", "--quiet")
+    assert run.code == 6 and "does not exist" in run.err
+    assert cli("results", "99").code == 3
+
+
+def test_report_and_export_commands(cli: Any, tmp_path: Path) -> None:
+    case_id, _ = _scanned_case(cli, tmp_path)
+    assert cli("scan", case_id, "1", "--workers", "1", "--quiet").code == 0
+    out = tmp_path / "out"
+    run = cli(
+        "report", case_id, "--format", "html", "--lang", "pt", "--output", str(out / "r.html")
+    )
+    assert run.code == 0, run.err
+    assert 'lang="pt"' in (out / "r.html").read_text(encoding="utf-8")
+    assert cli("report", case_id, "--format", "json", "--output", str(out / "r.json")).code == 0
+    assert json.loads((out / "r.json").read_text())["case"]["id"] == int(case_id)
+    run = cli("export", case_id, "--format", "vics", "--output", str(out / "v.json"))
+    assert run.code == 0 and json.loads((out / "v.json").read_text())["value"][0]["Media"]
+    run = cli("export", case_id, "--format", "case", "--output", str(out / "c.jsonld"))
+    assert run.code == 0 and (out / "c.jsonld").exists()
+    actions = [e["action"] for e in cli("custody", "show", case_id, "--json").json()["entries"]]
+    assert actions.count("report_generated") == 2 and actions.count("export") == 2
+    for args, code in [
+        (["report", case_id, "--format", "docx"], 2),
+        (["report", case_id, "--lang", "fr"], 2),
+        (["report", "99"], 3),
+        (["export", case_id, "--format", "xml", "--output", str(out / "x")], 2),
+        (["export", "99", "--format", "vics", "--output", str(out / "y")], 3),
+    ]:
+        run = cli(*args)
+        assert run.code == code, (args, run.err)
+        assert "Traceback" not in run.err
+    assert not (out / "x").exists() and not (out / "y").exists()
+
+
+def test_run_demo_prints_report_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    from puente.cli import triage as cli_triage
+
+    report = cli_triage.run_demo(quiet=True, lang="en", images=20)
+    out = capsys.readouterr().out
+    assert report.exists() and str(report) in out.replace("\n", "")
+    assert "matched the demo set" in out

@@ -79,9 +79,9 @@ def test_json_report_matches_golden() -> None:
     _golden("report.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def test_pdf_report_in_each_language(tmp_path: Path) -> None:
-    titles = {"es": "Informe de triaje", "pt": "Relatório de triagem", "en": "triage report"}
-    for lang, title in titles.items():
+def test_pdf_report(tmp_path: Path) -> None:
+    # One language is enough here: the HTML it is made from is pinned in all three.
+    for lang, title in {"pt": "Relatório de triagem"}.items():
         out = tmp_path / f"r.{lang}.pdf"
         digest = triage.write(sample_report(), "pdf", lang, out)
         assert len(digest) == 64

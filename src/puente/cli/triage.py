@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
-from puente.cases.model import Case, CustodyEntry, EvidenceItem
-from puente.cli.common import console, engine, print_json, print_table, settings
+from puente.cases.model import Case, CustodyEntry, EvidenceItem, Scan, ScanItem
+from puente.cli.common import console, engine, err_console, print_json, print_table, settings
 from puente.flows import triage as flow
 
 case_app = typer.Typer(help="Cases: create, list and show.", no_args_is_help=True)
@@ -243,8 +254,272 @@ def custody_verify(case_id: int = typer.Argument(..., metavar="CASE", help="Case
     )
 
 
+class _ProgressBar(flow.ScanObserver):
+    """Files, bytes, matches, errors and ETA on stderr (stdout stays clean for --json)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.files = self.matches = self.errors = 0
+        self.total_files = 0
+
+    def started(self, scan: Scan, total_files: int, total_bytes: int, resumed: bool) -> None:
+        self.total_files = total_files
+        label = f"scan {scan.id}" + (" (resumed)" if resumed else "")
+        self.task = self.progress.add_task(label, total=max(total_bytes, 1), **self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "files": f"{self.files}/{self.total_files}",
+            "matches": self.matches,
+            "errors": self.errors,
+        }
+
+    def _advance(self, size: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, advance=size, **self._fields())
+
+    def skipped(self, path: str) -> None:
+        self.files += 1
+        self._advance(0)
+
+    def stored(self, item: ScanItem) -> None:
+        if item.matched:
+            self.matches += 1
+        if item.status != "ok":
+            self.errors += 1
+        # Count what plan() counted: top-level regular files (not links, folders, FIFOs).
+        if (
+            item.depth == 0
+            and item.status != "skipped_special"
+            and item.kind not in ("inode/symlink", "inode/directory")
+        ):
+            self.files += 1
+            self._advance(item.size or 0)
+        else:
+            self._advance(0)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("files {task.fields[files]}"),
+        DownloadColumn(),
+        TextColumn("matches [red]{task.fields[matches]}[/]"),
+        TextColumn("errors [yellow]{task.fields[errors]}[/]"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def scan(
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="Evidence item id."),
+    hashsets: list[str] | None = typer.Option(
+        None, "--hashsets", help="Hash sets to match against (repeat; default: all)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Worker processes (default: PUENTE_WORKERS, all cores)."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted scan."),
+    operator: str | None = OPERATOR,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Hash every file and archive member of the evidence (read-only) and match it."""
+    args: dict[str, Any] = {
+        "hashsets": hashsets or None,
+        "workers": workers,
+        "resume": resume,
+    }
+    if quiet or (as_json and not err_console.is_terminal):
+        summary = flow.scan_evidence(
+            engine(), settings(), case_id, evidence_id, _operator(operator), **args
+        )
+    else:
+        with _progress() as progress:
+            summary = flow.scan_evidence(
+                engine(),
+                settings(),
+                case_id,
+                evidence_id,
+                _operator(operator),
+                observer=_ProgressBar(progress),
+                **args,
+            )
+    data = {"scan": asdict(summary.scan), "resumed": summary.resumed, "counts": summary.counts}
+    if as_json:
+        print_json(data)
+        return
+    c = summary.counts
+    console.print(
+        f"scan {summary.scan.id} finished: {c['files']} files, {c['items']} items, "
+        f"{c['matched']} matched, {summary.errors} errors/limits "
+        f"(see 'puente results {case_id}')",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+class ResultFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+RESULT_COLUMNS = (
+    "scan",
+    "path",
+    "size",
+    "kind",
+    "md5",
+    "sha1",
+    "sha256",
+    "status",
+    "detail",
+    "depth",
+    "container",
+    "categories",
+    "sets",
+)
+
+
+def _result_row(item: ScanItem) -> dict[str, Any]:
+    return {
+        "scan": item.scan_id,
+        "path": item.path,
+        "size": item.size,
+        "kind": item.kind,
+        "md5": item.md5,
+        "sha1": item.sha1,
+        "sha256": item.sha256,
+        "status": item.status,
+        "detail": item.detail,
+        "depth": item.depth,
+        "container": item.container,
+        "categories": ";".join(item.categories),
+        "sets": ";".join(sorted({f"{m.set_name}@{m.set_version}" for m in item.matches})),
+    }
+
+
+def results(
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    matched: bool = typer.Option(False, "--matched", help="Only items that matched a set."),
+    category: str | None = typer.Option(None, "--category", help="Only this category."),
+    scan_id: int | None = typer.Option(
+        None, "--scan", help="One scan (default: the newest scan of each evidence item)."
+    ),
+    fmt: ResultFormat = typer.Option(ResultFormat.table, "--format", help="table, csv or json."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """List scan results: every file, member, error and limit hit, with matches."""
+    _, items = flow.results(
+        engine(), case_id, matched_only=matched, category=category, scan_id=scan_id
+    )
+    if as_json or fmt is ResultFormat.json:
+        print_json(
+            [
+                {**_result_row(i), "matches": [asdict(m) for m in i.matches], "mtime": i.mtime}
+                for i in items
+            ]
+        )
+    elif fmt is ResultFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(RESULT_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        for i in items:
+            writer.writerow(_result_row(i))
+    else:
+        print_table(
+            f"Results of case {case_id} ({len(items)} items)",
+            ["path", "size", "kind", "md5", "status", "categories", "sets"],
+            [
+                (
+                    i.path,
+                    i.size,
+                    i.kind,
+                    i.md5,
+                    i.status + (f": {i.detail}" if i.detail else ""),
+                    ";".join(i.categories),
+                    ";".join(sorted({m.set_name for m in i.matches})),
+                )
+                for i in items
+            ],
+        )
+
+
+def export(
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    fmt: str = typer.Option(..., "--format", help="vics (VICS 2.0 case) or case (CASE/UCO)."),
+    output: Path = typer.Option(..., "--output", help="File to write (JSON / JSON-LD)."),
+    operator: str | None = OPERATOR,
+) -> None:
+    """Export the case's hashes for other tools (Griffeye, IPED…) or as CASE/UCO JSON-LD."""
+    path = flow.export_case(
+        engine(), settings(), case_id, _operator(operator), fmt=fmt, output=output
+    )
+    console.print(f"{fmt} export written: {path}", highlight=False, soft_wrap=True)
+
+
+def report(
+    case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
+    fmt: str = typer.Option("html", "--format", help="html, pdf or json."),
+    lang: str | None = typer.Option(None, "--lang", help="es, pt or en (default PUENTE_LANG)."),
+    output: Path | None = typer.Option(
+        None, "--output", help="File to write (default: PUENTE_HOME/reports/…)."
+    ),
+    operator: str | None = OPERATOR,
+) -> None:
+    """Write the court-ready report (hashes only) and record it in the custody log."""
+    path = flow.write_report(
+        engine(), settings(), case_id, _operator(operator), fmt=fmt, lang=lang, output=output
+    )
+    console.print(f"report written: {path}", highlight=False, soft_wrap=True)
+
+
+def run_demo(*, quiet: bool = False, lang: str | None = None, images: int = 300) -> Path:
+    """The triage demo for `puente demo` / `make run`: prints the report path and a summary.
+
+    Not registered here; the demo command calls it.
+    """
+    from puente.flows.triage_demo import run_triage_demo
+
+    def say(message: str) -> None:
+        if not quiet:
+            err_console.print(message, highlight=False)
+
+    if quiet:
+        result = run_triage_demo(settings(), engine(), say, lang=lang, images=images)
+    else:
+        with _progress() as progress:
+            result = run_triage_demo(
+                settings(),
+                engine(),
+                say,
+                observer=_ProgressBar(progress),
+                lang=lang,
+                images=images,
+            )
+    c = result.summary
+    console.print(
+        f"demo case {result.case_id}: {c['files']} files, {c['items']} items (archive members "
+        f"included), {c['matched']} matched the demo set, "
+        f"{c['items'] - c.get('status_ok', 0)} errors/limits recorded",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(f"evidence: {result.evidence}", highlight=False, soft_wrap=True)
+    console.print(f"report:   {result.report}", highlight=False, soft_wrap=True)
+    return result.report
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.add_typer(case_app, name="case")
     app.add_typer(evidence_app, name="evidence")
     app.add_typer(custody_app, name="custody")
+    app.command("scan")(scan)
+    app.command("results")(results)
+    app.command("export")(export)
+    app.command("report")(report)

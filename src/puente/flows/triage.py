@@ -6,16 +6,48 @@ changes a case is written to its custody log in the same transaction as the chan
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from puente import __version__
 from puente.cases import custody as chain
-from puente.cases.model import Case, CustodyEntry, EvidenceItem, Scan, ScanItem
-from puente.errors import InputError, IntegrityError, Problem
-from puente.store.cases import CaseStore
+from puente.cases.model import (
+    Case,
+    CustodyEntry,
+    EvidenceItem,
+    HashSetUsed,
+    Scan,
+    ScanItem,
+    ScanMatch,
+)
+from puente.config import Settings
+from puente.errors import (
+    Conflict,
+    EvidenceError,
+    InputError,
+    IntegrityError,
+    Problem,
+    UnknownFormat,
+)
+from puente.hashing.crypto import open_readonly
+from puente.ingest.detect import HEAD_SIZE, archive_format
+from puente.ingest.model import Item, Limits, display_path
+from puente.ingest.scanner import plan
+from puente.ingest.scanner import scan as scan_tree
+from puente.match.exact import ExactIndex
+from puente.report import case_export
+from puente.report import triage as report_triage
+from puente.report.documents import check_lang
+from puente.store.cases import CaseStore, conflict_if_running, scan_counts
 
 
 def parse_when(text: str, what: str = "date") -> datetime:
@@ -123,3 +155,349 @@ def results(
         scans = store.latest_scans(case_id)
     items = list(store.items([s.id for s in scans], matched_only=matched_only, category=category))
     return scans, items
+
+
+# -- scans ---------------------------------------------------------------------------------
+
+
+class ScanObserver:
+    """What a scan reports while it runs (the CLI draws a progress bar from it)."""
+
+    def started(self, scan: Scan, total_files: int, total_bytes: int, resumed: bool) -> None:
+        """The scan is about to read the evidence."""
+
+    def skipped(self, path: str) -> None:
+        """A top-level file already stored by the interrupted run was not read again."""
+
+    def stored(self, item: ScanItem) -> None:
+        """An item (file, member, error or limit hit) was written to the store."""
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    scan: Scan
+    resumed: bool
+    counts: dict[str, int]
+
+    @property
+    def errors(self) -> int:
+        return sum(
+            v for k, v in self.counts.items() if k.startswith("status_") and k != "status_ok"
+        )
+
+
+ScanFunction = Callable[..., Iterator[Item]]
+
+
+def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
+    from puente.flows.hashsets import build_exact_index
+
+    return build_exact_index(engine, list(names) if names else None)
+
+
+def _hashsets_used(index: ExactIndex) -> tuple[HashSetUsed, ...]:
+    used = []
+    for s in index.sets():
+        owner = " / ".join(x for x in (s.owner_agency, s.owner_country) if x) or None
+        provenance = ", ".join(
+            x
+            for x in (
+                s.source_format and f"format {s.source_format}",
+                f"{s.entry_count} entries",
+                s.updated_at and f"updated {s.updated_at.isoformat()}",
+            )
+            if x
+        )
+        used.append(HashSetUsed(s.name, s.version, owner, provenance or None))
+    return tuple(sorted(used, key=lambda h: (h.name, h.version)))
+
+
+_ALGORITHMS = ("md5", "sha1", "sha256")
+
+
+def _scan_items(scan_id: int, items: Sequence[Item], index: ExactIndex) -> list[ScanItem]:
+    """Store records for a batch of ingest items, matched with one index query."""
+    pairs = [
+        (algorithm, getattr(item.digests, algorithm))
+        for item in items
+        if item.digests is not None
+        for algorithm in _ALGORITHMS
+    ]
+    found = index.lookup_many(pairs) if pairs and len(index) else {}
+    records = []
+    for item in items:
+        digests = item.digests
+        matches: list[ScanMatch] = []
+        if digests is not None:
+            for algorithm in _ALGORITHMS:
+                value = getattr(digests, algorithm)
+                for m in found.get((algorithm, value), ()):
+                    matches.append(
+                        ScanMatch(
+                            algorithm=algorithm,
+                            value=value,
+                            set_name=m.set_name,
+                            set_version=m.set_version,
+                            category=m.category,
+                            source_category=m.source_category or "",
+                        )
+                    )
+        records.append(
+            ScanItem(
+                scan_id=scan_id,
+                # Non-UTF-8 names are kept printable (\xNN escapes): every database stores them.
+                path=display_path(item.path),
+                size=item.size,
+                mtime=item.mtime,
+                atime=item.atime,
+                ctime=item.ctime,
+                kind=item.kind,
+                md5=digests.md5 if digests else None,
+                sha1=digests.sha1 if digests else None,
+                sha256=digests.sha256 if digests else None,
+                status=item.status,
+                detail=item.detail,
+                depth=item.depth,
+                container=display_path(item.container) if item.container is not None else None,
+                matches=tuple(matches),
+            )
+        )
+    return records
+
+
+def _may_have_members(file: Path) -> bool:
+    """Whether a top-level file is an archive (or cannot be told apart from one)."""
+    try:
+        mode = os.lstat(file).st_mode
+        if stat.S_ISLNK(mode):
+            return True
+        if not stat.S_ISREG(mode):
+            return False  # FIFOs, devices: never opened, recorded as they are
+        fd = open_readonly(file, os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            head = os.read(fd, HEAD_SIZE)
+        finally:
+            os.close(fd)
+    except OSError:
+        return True
+    return archive_format(head) is not None
+
+
+def scan_evidence(
+    engine: Engine,
+    settings: Settings,
+    case_id: int,
+    evidence_id: int,
+    operator: str,
+    *,
+    hashsets: Sequence[str] | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    observer: ScanObserver | None = None,
+    index: ExactIndex | None = None,
+    scanner: ScanFunction | None = None,
+) -> ScanSummary:
+    """Hash every file and archive member of an evidence item, match, and store the results.
+
+    Items go to the store in batches, each batch with its matches in one transaction, and
+    a repeated path is ignored. A resumed scan skips top-level files already stored, except
+    archives (their members may have been only partly stored): those are read again and
+    what is stored already is ignored, so the result equals an uninterrupted scan.
+    """
+    store = CaseStore(engine)
+    evidence = store.get_evidence(case_id, evidence_id)
+    observer = observer or ScanObserver()
+    root = Path(evidence.path)
+    if not root.exists():
+        raise EvidenceError(f"evidence {evidence_id} path {evidence.path!r} does not exist")
+    if not (root.is_dir() or root.is_file()):
+        raise EvidenceError(f"evidence {evidence_id} path {evidence.path!r} cannot be read")
+    # Walk first: evidence that cannot be listed fails here, before any scan is recorded.
+    total_files, total_bytes = plan(root)
+    digest = settings.digest()
+    unfinished = [s for s in store.scans(case_id, evidence_id) if s.status != "finished"]
+    if resume:
+        if not unfinished:
+            raise Conflict(f"evidence {evidence_id} of case {case_id} has no unfinished scan")
+        scan = unfinished[-1]
+        if scan.settings_digest != digest:
+            raise Conflict(
+                f"scan {scan.id} ran with settings digest {scan.settings_digest[:12]}…, "
+                f"now {digest[:12]}…: restore the settings to resume it, or start a new scan"
+            )
+        names = [h.name for h in scan.hashsets]
+        if index is None:
+            index = _index(engine, names) if names else ExactIndex([])
+        already = store.count_items(scan.id)
+        scan = store.set_scan_status(
+            scan, "running", operator, action="scan_resumed", details={"items_stored": already}
+        )
+    else:
+        for s in unfinished:
+            conflict_if_running(s)
+        if index is None:
+            index = _index(engine, hashsets)
+        scan = store.start_scan(
+            case_id,
+            evidence_id,
+            digest,
+            _hashsets_used(index),
+            operator,
+            details={"workers": workers or settings.workers},
+        )
+    stored = store.stored_top_level(scan.id) if resume else {}
+    file_root = root.parent if root.is_file() else root
+
+    def skip(path: str) -> bool:
+        if display_path(path) not in stored or _may_have_members(file_root / path):
+            return False
+        observer.skipped(path)
+        return True
+
+    observer.started(scan, total_files, total_bytes, resume)
+    scan_fn = scanner or scan_tree
+    batch: list[Item] = []
+    index_used = index
+
+    def flush() -> None:
+        records = _scan_items(scan.id, batch, index_used)
+        store.add_items(scan.id, records)
+        for record in records:
+            observer.stored(record)
+        batch.clear()
+
+    try:
+        for item in scan_fn(
+            root,
+            Limits.from_settings(settings),
+            workers=workers or settings.workers,
+            skip=skip if stored else None,
+        ):
+            batch.append(item)
+            if len(batch) >= settings.batch_size:
+                flush()
+        flush()
+    except BaseException as exc:
+        # Whatever stops the scan (Ctrl-C, evidence gone), what was read stays stored and
+        # the custody log says the scan was interrupted; --resume continues it.
+        with contextlib.suppress(Exception):
+            flush()
+        with contextlib.suppress(Exception):
+            store.set_scan_status(
+                scan,
+                "interrupted",
+                operator,
+                action="scan_interrupted",
+                details={"reason": f"{type(exc).__name__}: {exc}"[:500]},
+            )
+        raise
+    counts = scan_counts(engine, scan.id)
+    scan = store.set_scan_status(scan, "finished", operator, action="scan_finished", details=counts)
+    return ScanSummary(scan, resume, counts)
+
+
+# -- report and exports --------------------------------------------------------------------
+
+REPORT_FORMATS = ("html", "pdf", "json")
+EXPORT_FORMATS = ("vics", "case")
+
+
+def build_report(
+    engine: Engine, settings: Settings, case_id: int, operator: str
+) -> report_triage.TriageReport:
+    """Gather a case's records for the report (newest scan of each evidence item)."""
+    store = CaseStore(engine)
+    case = store.get_case(case_id)
+    custody = custody_report(engine, case_id)
+    scans = store.latest_scans(case_id)
+    items = tuple(store.items([s.id for s in scans]))
+    digests = sorted({s.settings_digest for s in scans})
+    return report_triage.TriageReport(
+        case=case,
+        evidence=tuple(store.list_evidence(case_id)),
+        scans=tuple(scans),
+        items=items,
+        custody=custody.entries,
+        custody_problems=tuple(str(p) for p in custody.problems),
+        settings_digest=", ".join(digests) if digests else settings.digest(),
+        generated_at=datetime.now(UTC),
+        operator=operator,
+        puente_version=__version__,
+        libraries=report_triage.library_versions(),
+    )
+
+
+def _default_output(settings: Settings, folder: str, case_id: int, ext: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return settings.home / folder / f"case-{case_id}-{stamp}.{ext}"
+
+
+def _write_atomically(output: Path, write: Callable[[Path], object]) -> str:
+    """Write via a temporary file beside ``output``: a failure leaves nothing half-written."""
+    output = output.expanduser()
+    if output.is_dir():
+        raise InputError(f"output {str(output)!r} is a folder: give a file name")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.partial")
+    try:
+        write(temporary)
+        digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
+        temporary.replace(output)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return digest
+
+
+def write_report(
+    engine: Engine,
+    settings: Settings,
+    case_id: int,
+    operator: str,
+    *,
+    fmt: str = "html",
+    lang: str | None = None,
+    output: Path | None = None,
+) -> Path:
+    """Write the report and record it (format, language, file and its SHA-256) in custody."""
+    if fmt not in REPORT_FORMATS:
+        raise UnknownFormat(f"unknown report format {fmt!r}: use {', '.join(REPORT_FORMATS)}")
+    lang = check_lang(lang or settings.lang)
+    report = build_report(engine, settings, case_id, operator)
+    output = output or _default_output(settings, "reports", case_id, fmt)
+    digest = _write_atomically(output, lambda p: report_triage.write(report, fmt, lang, p))
+    CaseStore(engine).append_custody(
+        case_id,
+        "report_generated",
+        {"format": fmt, "lang": lang, "file": str(output), "sha256": digest},
+        operator,
+    )
+    return output
+
+
+def export_case(
+    engine: Engine,
+    settings: Settings,
+    case_id: int,
+    operator: str,
+    *,
+    fmt: str,
+    output: Path,
+) -> Path:
+    """Write a VICS case export or a CASE/UCO JSON-LD graph, and record it in custody."""
+    if fmt not in EXPORT_FORMATS:
+        raise UnknownFormat(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
+    report = build_report(engine, settings, case_id, operator)
+    data = case_export.vics_case(report) if fmt == "vics" else case_export.case_uco(report)
+
+    def write(path: Path) -> None:
+        # VICS readers expect UTF-8 without BOM; CASE tools read any JSON-LD.
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    digest = _write_atomically(output, write)
+    CaseStore(engine).append_custody(
+        case_id,
+        "export",
+        {"format": fmt, "file": str(output), "sha256": digest, "items": len(report.items)},
+        operator,
+    )
+    return output

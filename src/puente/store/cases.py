@@ -420,6 +420,18 @@ class CaseStore:
         )
         return entry
 
+    def append_custody_in(
+        self,
+        conn: sa.Connection,
+        case_id: int,
+        action: str,
+        details: dict[str, Any],
+        operator: str,
+        at: datetime,
+    ) -> CustodyEntry:
+        """Append within the caller's transaction, so the change and its entry commit together."""
+        return self._append(conn, case_id, action, details, operator, at)
+
     def custody(self, case_id: int) -> list[CustodyEntry]:
         """Entries in the order they were written (row order, not seq: reordering shows)."""
         self.get_case(case_id)
