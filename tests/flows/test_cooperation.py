@@ -252,3 +252,17 @@ def test_conduct_by_plain_name_or_refused(sqlite_engine: Engine, case_id: int, o
     raw["offence"]["conduct"] = "jaywalking"
     with pytest.raises(ValidationError, match="unknown conduct 'jaywalking'"):
         _draft(sqlite_engine, case_id, out, raw)
+
+
+def test_unwritable_output_is_an_input_error(
+    sqlite_engine: Engine, case_id: int, tmp_path: Path
+) -> None:
+    from puente.flows.cooperation import render_procedure_document
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot write"):
+        _draft(sqlite_engine, case_id, blocker / "out")
+    with pytest.raises(InputError, match="cannot write"):
+        render_procedure_document("CL", "es", "html", blocker / "p.html")
+    assert _count(sqlite_engine) == 0

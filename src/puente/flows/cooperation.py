@@ -8,6 +8,7 @@ into place. A failure at any step leaves no request row and no document behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -148,16 +149,24 @@ def draft_request(
     )
     digest = hashlib.sha256(draft.text.encode("utf-8")).hexdigest()
     stem = f"case{case.id}-{request_type.value}-{requesting}-{requested}-{at:%Y%m%dT%H%M%SZ}"
-    output_dir.mkdir(parents=True, exist_ok=True)
     finals = [output_dir / f"{stem}.{fmt}" for fmt in formats]
     clash = [str(p) for p in finals if p.exists()]
     if clash:
         raise InputError(f"would overwrite {', '.join(clash)}: choose another --output-dir")
-    staging = Path(tempfile.mkdtemp(prefix=".puente-draft-", dir=output_dir))
     try:
-        written = write_all(
-            draft.text, staging, stem, draft.lang, formats, footer=_footer(draft.lang)
-        )
+        output_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".puente-draft-", dir=output_dir))
+    except OSError as exc:
+        raise InputError(f"cannot write to {str(output_dir)!r}: {exc.strerror or exc}") from None
+    try:
+        try:
+            written = write_all(
+                draft.text, staging, stem, draft.lang, formats, footer=_footer(draft.lang)
+            )
+        except OSError as exc:
+            raise InputError(
+                f"cannot write to {str(output_dir)!r}: {exc.strerror or exc}"
+            ) from None
         stored = RequestStore(engine).create(
             case_id=case.id,
             kind=request_type,
@@ -239,14 +248,17 @@ def render_procedure_document(
     text = render_procedure(
         load_procedure(), kb, countries, lang, generated=today or datetime.now(UTC).date()
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target, then renamed: a failure never leaves half a document.
     tmp = output.parent / f".{output.name}.{os.getpid()}.tmp"
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         write(text, tmp, fmt, lang, footer=_footer(lang))
         os.replace(tmp, output)
+    except OSError as exc:
+        raise InputError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return output
 
 
