@@ -56,6 +56,11 @@ def test_template_import_show_compare(tmp_path: Path, run_cli: Callable[..., Res
     cmp = run_cli("capacity", "compare", "CL", "--institution", "police", "--json")
     assert cmp.returncode == 0, cmp.stderr
     assert json.loads(cmp.stdout)["before"] < json.loads(cmp.stdout)["after"]
+    region = json.loads(run_cli("capacity", "region", "--json").stdout)
+    assert len(region["countries"]) == 13
+    assessed = [c for c in region["countries"] if c["overall"] is not None]
+    assert [c["country"] for c in assessed] == ["CL"]
+    assert region["domain_means"] == show["country_score"]["domains"]
     table = run_cli("capacity", "show", "CL", "--lang", "pt")
     assert "Política e governança" in table.stdout and "FICTITIOUS" in table.stdout
 

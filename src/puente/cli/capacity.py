@@ -161,6 +161,51 @@ def show(
     )
 
 
+@capacity_app.command("region")
+def region(as_json: bool = JSON) -> None:
+    """Regional view: every country's score per domain, regional means and common needs."""
+    items = load_items()
+    view = flow.regional(engine(), items)
+    if as_json:
+        print_json(
+            {
+                "fictitious": view.fictitious,
+                "countries": [
+                    {
+                        "country": p.country,
+                        "fictitious": p.fictitious,
+                        "domains": None if p.score is None else dict(p.score.domains),
+                        "overall": None if p.score is None else p.score.overall,
+                    }
+                    for p in view.countries
+                ],
+                "domain_means": dict(view.domain_means),
+                "overall": view.overall,
+                "needs": [n.__dict__ for n in view.needs],
+                "weakest_items": [{"item": i, "mean": v} for i, v in view.weakest_items[:10]],
+            }
+        )
+        return
+    title = "region" + (f" - {FICTITIOUS}" if view.fictitious else "")
+    rows = [
+        [
+            p.country,
+            *(_fmt(p.score.domains.get(d.id)) if p.score else "" for d in items.domains),
+            _fmt(p.score.overall) if p.score else "not assessed",
+        ]
+        for p in view.countries
+    ]
+    rows.append(
+        ["mean", *(_fmt(view.domain_means.get(d.id)) for d in items.domains), _fmt(view.overall)]
+    )
+    print_table(title, ["country", *(d.id for d in items.domains), "overall"], rows)
+    print_table(
+        "needs",
+        ["need", "countries", "answers", "high priority"],
+        [[n.need, n.countries, n.items, n.high] for n in view.needs],
+    )
+
+
 @capacity_app.command("compare")
 def compare_cmd(
     country: str = typer.Argument(..., help="Country code, e.g. AR."),

@@ -17,8 +17,15 @@ from sqlalchemy import Engine
 
 from puente.capacity import examples as ex
 from puente.capacity import questionnaire as q
-from puente.capacity.model import Assessment, ItemSet, check_country, load_items
-from puente.capacity.scoring import Comparison, CountryProfile, compare, country_profile
+from puente.capacity.model import COUNTRIES, Assessment, ItemSet, check_country, load_items
+from puente.capacity.scoring import (
+    Comparison,
+    CountryProfile,
+    RegionalView,
+    compare,
+    country_profile,
+    regional_view,
+)
 from puente.errors import Conflict, InputError, NotFound, UnknownFormat
 from puente.legal.catalog import load_catalog
 from puente.report import conclusions
@@ -87,6 +94,12 @@ def compare_institution(
     if old is None or old is new:
         raise InputError(f"{institution} {code}: compare needs two different dates ({dates})")
     return compare(old, new, items or load_items())
+
+
+def regional(engine: Engine, items: ItemSet | None = None) -> RegionalView:
+    """Scores of every network country (unassessed ones included, without a score)."""
+    items = items or load_items()
+    return regional_view(CapacityStore(engine).assessments(), items, COUNTRIES)
 
 
 def all_assessments(engine: Engine) -> list[Assessment]:
