@@ -111,6 +111,8 @@ def draft_request(
     request_type = check_type(kind)
     requesting = check_country(frm, "requesting (--from)")
     requested = check_country(to, "requested (--to)")
+    if lang and lang not in DRAFT_LANGS:
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(DRAFT_LANGS)}")
     for fmt in formats:
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
