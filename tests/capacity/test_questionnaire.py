@@ -198,3 +198,17 @@ def test_yaml_problems_name_keys(tmp_path: Path) -> None:
     assert any(p.startswith("template_version:") for p in probs)
     assert any(p.startswith("answers.mnr.02.level: level 9") for p in probs)
     assert any(p.startswith("answers.mnr.03: missing answer") for p in probs)
+
+
+def test_dates_and_text_levels(tmp_path: Path) -> None:
+    path = _filled(tmp_path, "pt", "d.xlsx")
+    _edit(path, "Dados", "B7", "2026-02-03")
+    _edit(path, "Avaliação", "H2", "3")
+    _edit(path, "Dados", "B4", "uy")
+    a = read_questionnaire(path)
+    assert (a.country, a.assessed_on.isoformat(), a.answers[0].level) == ("UY", "2026-02-03", 3)
+    _edit(path, "Dados", "B7", "03/02/2026")
+    _edit(path, "Avaliação", "H2", 2.5)
+    probs = _problems(path)
+    assert any(p.startswith("Dados!B7: not a date: '03/02/2026'") for p in probs)
+    assert any(p.startswith("Avaliação!H2: level '2.5'") for p in probs)

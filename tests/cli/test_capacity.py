@@ -91,6 +91,9 @@ def test_bad_arguments(tmp_path: Path, run_cli: Callable[..., Result]) -> None:
         ).returncode
         == 2
     )
+    assert (
+        run_cli("capacity", "template", "--lang", "es", "--output", str(tmp_path)).returncode == 2
+    )
     assert not (tmp_path / "t.xlsx").exists()
     unknown = run_cli("capacity", "show", "ZZ")
     assert unknown.returncode == 2 and "ZZ" in unknown.stderr

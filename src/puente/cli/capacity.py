@@ -37,8 +37,8 @@ def template(
 ) -> None:
     """Write the questionnaire (XLSX) an institution fills in."""
     _lang(lang)
-    if output.suffix.lower() != ".xlsx":
-        raise InputError(f"{output}: the questionnaire is written as .xlsx")
+    if output.suffix.lower() != ".xlsx" or output.is_dir():
+        raise InputError(f"{output}: the questionnaire is written to an .xlsx file")
     path = flow.write_template(output, lang)
     console.print(f"questionnaire ({lang}, template {load_items().template_version}) -> {path}")
 
@@ -331,6 +331,8 @@ def conclusions_cmd(
         raise UnknownFormat(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     day = _date_option("--date", issued) or datetime.now(UTC).date()
     path = output or settings().home / "reports" / f"conclusions-{day.isoformat()}-{lg}.{fmt}"
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name")
     with console.status("building the regional conclusions…"):
         written, doc = flow.write_conclusions(engine(), lg, fmt, path, issued=day, edition=edition)
     info = {
