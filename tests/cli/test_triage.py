@@ -208,6 +208,8 @@ def test_scan_bad_input(cli: Any, tmp_path: Path) -> None:
     run = cli("scan", case_id, "1", "--quiet")
     assert run.code == 6 and "does not exist" in run.err
     assert cli("results", "99").code == 3
+    bad = cli("results", case_id, "--category", "cats")
+    assert bad.code == 2 and "cats" in bad.err and "csam" in bad.err
 
 
 def test_report_and_export_commands(cli: Any, tmp_path: Path) -> None:

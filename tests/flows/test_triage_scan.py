@@ -91,16 +91,16 @@ def _records(items: list[ScanItem]) -> list[tuple[Any, ...]]:
 
 
 def test_scan_hashes_matches_and_records_errors(
-    sqlite_engine: Engine, small_settings: Settings, tmp_path: Path
+    engine: Engine, small_settings: Settings, tmp_path: Path
 ) -> None:
     root = tmp_path / "evidence"
     listed = make_tree(root)
-    case_id, ev_id = _setup(sqlite_engine, root)
+    case_id, ev_id = _setup(engine, root)
     summary = triage.scan_evidence(
-        sqlite_engine, small_settings, case_id, ev_id, "ana", index=index_for(listed)
+        engine, small_settings, case_id, ev_id, "ana", index=index_for(listed)
     )
     assert summary.scan.status == "finished"
-    _, items = triage.results(sqlite_engine, case_id)
+    _, items = triage.results(engine, case_id)
     by_path = {i.path: i for i in items}
     for path, data in listed.items():
         item = by_path[path]
@@ -115,13 +115,13 @@ def test_scan_hashes_matches_and_records_errors(
     assert by_path["broken.zip"].status == "error" or any(
         p.startswith("broken.zip") and i.status == "error" for p, i in by_path.items()
     )
-    matched = triage.results(sqlite_engine, case_id, matched_only=True)[1]
+    matched = triage.results(engine, case_id, matched_only=True)[1]
     assert {i.path for i in matched} == set(listed)
-    csam = triage.results(sqlite_engine, case_id, category="csam")[1]
+    csam = triage.results(engine, case_id, category="csam")[1]
     assert 0 < len(csam) < len(matched)
     assert summary.counts["matched"] == len(listed)
     assert summary.counts["files"] == 12 + 6  # incl. the FIFO and the link
-    log = CaseStore(sqlite_engine).custody(case_id)
+    log = CaseStore(engine).custody(case_id)
     assert [e.action for e in log][-2:] == ["scan_started", "scan_finished"]
     assert log[-1].details["matched"] == len(listed)
 
@@ -142,18 +142,18 @@ def _interrupting(after: int) -> Any:
 
 @pytest.mark.parametrize("after", [0, 3, 9, 14, 17])
 def test_interrupted_scan_resumes_to_the_same_records(
-    sqlite_engine: Engine, small_settings: Settings, tmp_path: Path, after: int
+    engine: Engine, small_settings: Settings, tmp_path: Path, after: int
 ) -> None:
     root = tmp_path / "evidence"
     index = index_for(make_tree(root))
-    case_a, ev_a = _setup(sqlite_engine, root)
-    triage.scan_evidence(sqlite_engine, small_settings, case_a, ev_a, "ana", index=index)
-    expected = _records(triage.results(sqlite_engine, case_a)[1])
+    case_a, ev_a = _setup(engine, root)
+    triage.scan_evidence(engine, small_settings, case_a, ev_a, "ana", index=index)
+    expected = _records(triage.results(engine, case_a)[1])
 
-    case_b, ev_b = _setup(sqlite_engine, root)
+    case_b, ev_b = _setup(engine, root)
     with pytest.raises(Killed):
         triage.scan_evidence(
-            sqlite_engine,
+            engine,
             small_settings,
             case_b,
             ev_b,
@@ -161,15 +161,15 @@ def test_interrupted_scan_resumes_to_the_same_records(
             index=index,
             scanner=_interrupting(after),
         )
-    store = CaseStore(sqlite_engine)
+    store = CaseStore(engine)
     assert store.scans(case_b)[0].status == "interrupted"
     with pytest.raises(Conflict, match="no unfinished scan"):
-        triage.scan_evidence(sqlite_engine, small_settings, case_a, ev_a, "ana", resume=True)
+        triage.scan_evidence(engine, small_settings, case_a, ev_a, "ana", resume=True)
     summary = triage.scan_evidence(
-        sqlite_engine, small_settings, case_b, ev_b, "ana", index=index, resume=True
+        engine, small_settings, case_b, ev_b, "ana", index=index, resume=True
     )
     assert summary.resumed and summary.scan.status == "finished"
-    assert _records(triage.results(sqlite_engine, case_b)[1]) == expected
+    assert _records(triage.results(engine, case_b)[1]) == expected
     actions = [e.action for e in store.custody(case_b)]
     assert actions[-4:] == ["scan_started", "scan_interrupted", "scan_resumed", "scan_finished"]
 

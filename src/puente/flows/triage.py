@@ -39,6 +39,7 @@ from puente.errors import (
     UnknownFormat,
 )
 from puente.hashing.crypto import open_readonly
+from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
 from puente.ingest.model import Item, Limits, display_path
 from puente.ingest.scanner import plan
@@ -145,6 +146,8 @@ def results(
     scan_id: int | None = None,
 ) -> tuple[list[Scan], list[ScanItem]]:
     """Stored items of the newest scan of each evidence item (or of one given scan)."""
+    if category is not None and category not in CATEGORIES:
+        raise InputError(f"unknown category {category!r}: use one of {', '.join(CATEGORIES)}")
     store = CaseStore(engine)
     if scan_id is not None:
         scan = store.get_scan(scan_id)
