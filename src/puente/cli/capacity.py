@@ -13,7 +13,7 @@ from puente.capacity.model import LANGS, country_name, load_items
 from puente.cli.common import console, engine, print_json, print_table, settings
 from puente.errors import InputError, UnknownFormat
 from puente.flows import capacity as flow
-from puente.report.conclusions import FORMATS
+from puente.report.conclusions import FORMATS, MISSING
 
 capacity_app = typer.Typer(
     help="Capacity and needs assessment (WeProtect MNR + online-CSAM investigation).",
@@ -343,7 +343,7 @@ def conclusions_cmd(
         "edition": edition,
         "fictitious": doc.fictitious,
         "countries_assessed": sum(1 for s in doc.countries if s.profile.score is not None),
-        "missing": list(doc.missing),
+        "missing": [MISSING[k] for k in doc.missing],
     }
     if as_json:
         print_json(info)
@@ -352,7 +352,7 @@ def conclusions_cmd(
     if doc.fictitious:
         console.print(f"[bold red]{FICTITIOUS}[/]: built from the example assessments")
     for what in doc.missing:
-        console.print(f"[yellow]missing:[/] {what}")
+        console.print(f"[yellow]missing:[/] {MISSING[what]}")
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,12 @@ from puente.report import charts
 from puente.report.documents import check_lang, html_to_pdf, messages, render
 
 FORMATS = ("html", "pdf", "docx")
+# Parts the document can lack, and the message key that says so in the document.
+MISSING = {
+    "legal": "legal knowledge base (catalog, gap analysis, matrix, legal basis)",
+    "procedure": "harmonised procedure (drafting.procedure)",
+}
+MISSING_MESSAGE = {"legal": "legal_missing", "procedure": "procedure_missing"}
 PAIR_CONDUCTS = ("possession", "distribution", "grooming")
 CHANNELS = ("24_7", "central_authority", "ibera")
 
@@ -142,7 +148,7 @@ class Conclusions:
     ]  # short, reference, source, as_of, conf
     assessments: tuple[Assessment, ...]
     item_sources: tuple[str, ...]
-    missing: tuple[str, ...] = field(default=())  # parts that could not be built, said so
+    missing: tuple[str, ...] = field(default=())  # keys of MISSING: parts not built, said so
     procedure_as_of: date | None = None
 
 
@@ -174,9 +180,9 @@ def build(
     if catalog is not None:
         gaps = {c: analyse(catalog, c) for c in codes}
     else:
-        missing.append("legal knowledge base (catalog, gap analysis, matrix, legal basis)")
+        missing.append("legal")
     if procedure is None:
-        missing.append("harmonised procedure (drafting.procedure)")
+        missing.append("procedure")
     inst_labels = {
         "police": m["police"],
         "prosecution": m["prosecution"],
@@ -422,6 +428,7 @@ def _context(c: Conclusions) -> dict[str, Any]:
         "channels": CHANNELS,
         "fmt": lambda v: "" if v is None else f"{v:.2f}",
         "meta_line": _meta_line(c, m),
+        "missing_message": MISSING_MESSAGE,
     }
 
 
@@ -482,7 +489,7 @@ def to_docx(c: Conclusions, output: Path) -> Path:
     doc.add_paragraph(m["method"])
     doc.add_paragraph(m["legal_note"])
     for what in c.missing:
-        doc.add_paragraph(f"[missing: {what}]")
+        doc.add_paragraph(m[MISSING_MESSAGE[what]])
 
     doc.add_heading(m["region"], level=1)
     doc.add_heading(m["capacity_heatmap"], level=2)
