@@ -4,6 +4,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from puente.capacity.examples import FICTITIOUS, example_assessment, example_assessments
 from puente.capacity.model import COUNTRIES, Answer, Assessment, load_items, validate
@@ -79,3 +81,15 @@ def test_regional_view_over_examples() -> None:
         example_assessment("AR", "police", 0), example_assessment("AR", "police", 1), items
     )
     assert cmp.overall >= 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=4), min_size=32, max_size=32))
+def test_scores_stay_on_the_scale(levels: list[int]) -> None:
+    items = load_items()
+    answers = tuple(Answer(i.id, lvl) for i, lvl in zip(items.items, levels, strict=True))
+    a = Assessment("HN", "police", date(2026, 1, 1), items.template_version, "es", answers)
+    s = score(a, items)
+    assert set(s.domains) == {d.id for d in items.domains}
+    assert all(1 <= v <= 4 for v in s.domains.values())
+    assert min(s.domains.values()) <= s.overall <= max(s.domains.values())
