@@ -19,6 +19,8 @@ from puente.config import Settings
 from puente.store.db import make_engine, upgrade
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+# Test-harness variables survive the per-test clean environment.
+KEEP_ENV = ("PUENTE_TEST_POSTGRES_URL", "PUENTE_SHARED_DATA", "PUENTE_UPDATE_GOLDEN")
 SHARED_DATA = Path(os.environ.get("PUENTE_SHARED_DATA", SHARED / "data"))
 
 
@@ -33,10 +35,7 @@ def pytest_report_header() -> str:
 def puente_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "puente-home"
     for key in list(os.environ):
-        if key.startswith("PUENTE_") and key not in (
-            "PUENTE_TEST_POSTGRES_URL",
-            "PUENTE_SHARED_DATA",
-        ):
+        if key.startswith("PUENTE_") and key not in KEEP_ENV:
             monkeypatch.delenv(key)
     monkeypatch.setenv("PUENTE_HOME", str(home))
     monkeypatch.setenv("PUENTE_OPERATOR", "test-operator")
