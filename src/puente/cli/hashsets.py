@@ -54,6 +54,12 @@ def _info_dict(info: HashSetInfo) -> dict[str, Any]:
     }
 
 
+def _batch_size() -> int:
+    """PUENTE_BATCH_SIZE when set; otherwise bigger batches than scans use (faster imports)."""
+    s = settings()
+    return s.batch_size if "batch_size" in s.model_fields_set else 50_000
+
+
 def _reject_writer(fh: IO[str] | None) -> Callable[[RowError], None] | None:
     if fh is None:
         return None
@@ -133,7 +139,7 @@ def import_cmd(
                 fmt=fmt,
                 strict=strict,
                 options=options,
-                batch_size=settings().batch_size,
+                batch_size=_batch_size(),
                 operator=settings().operator,
                 on_progress=on_progress,
                 on_reject=_reject_writer(reject_fh),

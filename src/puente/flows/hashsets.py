@@ -123,7 +123,7 @@ def import_file(
     fmt: str = "auto",
     strict: bool = False,
     options: ReadOptions | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 50_000,
     operator: str = "unknown",
     on_progress: ProgressCallback | None = None,
     on_reject: Callable[[RowError], None] | None = None,

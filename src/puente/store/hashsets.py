@@ -8,6 +8,7 @@ import adds only what is missing. A set is "importing" until its import finishes
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -122,6 +123,10 @@ _SQLITE_INSERT = (
 )
 
 
+CACHE_KIB = 64 * 1024
+_KEY = operator.itemgetter(1, 2)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -206,6 +211,9 @@ class EntryWriter:
     def __enter__(self) -> EntryWriter:
         if self._sqlite:
             self._raw = self.engine.raw_connection()
+            # A bigger page cache keeps the unique index's hot pages in memory during bulk
+            # inserts (bounded: 64 MiB), instead of SQLite's 2 MiB default.
+            self._raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         else:
             self._conn = self.engine.connect()
         return self
@@ -221,6 +229,9 @@ class EntryWriter:
         if not entries:
             return 0
         rows = entry_rows(self.set_id, entries)
+        # Inserting in key order touches the unique index's pages in order: far fewer page
+        # reads and writes than random order, for the same result.
+        rows.sort(key=_KEY)
         if self._raw is not None:
             cur = self._raw.cursor()
             try:

@@ -42,6 +42,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     if options.category not in CATEGORIES:
         raise FormatError(source, f"unknown category {options.category!r}")
     forced = get_algorithm(options.algorithm) if options.algorithm else None
+    by_length = {n: get_algorithm(a) for n in (32, 40, 64) if (a := algorithm_for_hex_length(n))}
     category = options.category
     found = False
     first = True
@@ -65,13 +66,13 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
             if forced is not None:
                 algo = forced
             else:
-                name = algorithm_for_hex_length(len(token))
-                if name is None:
+                found_algo = by_length.get(len(token))
+                if found_algo is None:
                     raise InvalidHash(
                         f"not a hash: expected 32, 40 or 64 hex digits, got {len(token)} "
                         f"characters: {token[:40]!r}"
                     )
-                algo = get_algorithm(name)
+                algo = found_algo
             value = algo.normalise(token)
         except (InvalidHash, UnknownAlgorithm) as exc:
             yield RowError(source, number, str(exc))
