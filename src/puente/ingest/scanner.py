@@ -197,6 +197,9 @@ def _changed(entry: _Entry, before: os.stat_result, after: os.stat_result, read:
         problems.append(f"size/mtime changed after the walk ({entry.size} -> {before.st_size})")
     if after.st_size != before.st_size or after.st_mtime_ns != before.st_mtime_ns:
         problems.append(f"size/mtime changed while read ({before.st_size} -> {after.st_size})")
+    elif after.st_ctime_ns != before.st_ctime_ns:
+        # Same size and mtime but the inode changed (e.g. rewritten, mtime put back).
+        problems.append("inode change time moved while read")
     if read != after.st_size:
         problems.append(f"read {read} bytes of {after.st_size}")
     if after.st_nlink == 0:
