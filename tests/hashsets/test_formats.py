@@ -410,3 +410,28 @@ def test_writers_round_trip_in_memory(tmp_path: Path, fmt: str) -> None:
     if fmt in ("vics", "vics2", "csv"):
         assert again == entries
         assert [e.metadata for e in again] == [e.metadata for e in entries]
+
+
+def test_nsrl_full_flavour_where_file_is_a_view(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "full.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE METADATA (sha256, sha1, md5, file_name, extension, package_id)")
+    conn.execute(
+        "INSERT INTO METADATA VALUES (?, ?, ?, 'a.dll', 'dll', 7)", ("A" * 64, "B" * 40, "C" * 32)
+    )
+    conn.execute(
+        "INSERT INTO METADATA VALUES (?, ?, ?, 'b.dll', 'dll', 7)", ("D" * 64, "E" * 39, "F" * 32)
+    )
+    conn.execute(
+        "CREATE VIEW FILE AS SELECT sha256, sha1, md5, file_name, package_id FROM METADATA"
+    )
+    conn.commit()
+    conn.close()
+    items = read_all(path, "nsrl")
+    (row,) = rows(items)
+    assert {e.value for e in row.entries} == {"a" * 64, "b" * 40, "c" * 32}
+    assert row.entries[0].source_id == "7"
+    (err,) = errors(items)
+    assert err.line == 2 and "FILE row 2" in err.reason and "sha1" in err.reason

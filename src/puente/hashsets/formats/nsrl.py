@@ -52,18 +52,20 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
         algos = [get_algorithm(c) for c in COLUMNS]
         progress = options.progress
         if progress is not None:
-            progress.total = int(conn.execute("SELECT max(rowid) FROM FILE").fetchone()[0] or 0)
+            progress.total = _estimate_rows(conn)
         extra = "package_id" if "package_id" in cols else "NULL"
-        cur = conn.execute(f"SELECT rowid, sha256, sha1, md5, {extra} FROM FILE")
+        # Rows are numbered in reading order: in the full flavour FILE is a view (no rowid).
+        cur = conn.execute(f"SELECT sha256, sha1, md5, {extra} FROM FILE")
+        line = 0
         try:
             while True:
                 rows = cur.fetchmany(10_000)
                 if not rows:
                     break
                 if progress is not None:
-                    progress.done = int(rows[-1][0] or 0)
-                for rowid, *values, package in rows:
-                    line = int(rowid) if rowid is not None else 0
+                    progress.done = line + len(rows)
+                for *values, package in rows:
+                    line += 1
                     try:
                         entries = tuple(
                             Entry(
@@ -78,7 +80,7 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
                             if v
                         )
                     except InputError as exc:
-                        yield RowError(source, line, f"FILE rowid {line}: {exc}")
+                        yield RowError(source, line, f"FILE row {line}: {exc}")
                         continue
                     yield Row(line, entries)
         except sqlite3.DatabaseError as exc:
@@ -88,3 +90,15 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
 
 
 FORMAT = Format(NAME, "NIST NSRL RDSv3 SQLite database (read only)", read, None, ".db")
+
+
+def _estimate_rows(conn: sqlite3.Connection) -> int:
+    """Rows to expect, for the progress bar: max(rowid) of FILE, or of METADATA (full flavour)."""
+    for table in ("FILE", "METADATA"):
+        try:
+            found = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if found:
+            return int(found)
+    return 0
