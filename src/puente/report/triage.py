@@ -146,6 +146,18 @@ def to_json(report: TriageReport) -> dict[str, Any]:
     }
 
 
+def match_lines(item: ScanItem) -> list[str]:
+    """One line per set: "name version (md5, sha1, sha256; source category)"."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for m in item.matches:
+        grouped.setdefault((m.set_name, m.set_version, m.source_category), []).append(m.algorithm)
+    lines = []
+    for (name, version, source), algorithms in sorted(grouped.items()):
+        extra = f"; {source}" if source else ""
+        lines.append(f"{name} {version} ({', '.join(algorithms)}{extra})")
+    return lines
+
+
 def _size(value: int | None) -> str:
     return "" if value is None else f"{value:,}".replace(",", " ")
 
@@ -163,6 +175,8 @@ def render_html(report: TriageReport, lang: str) -> str:
         iso=_iso,
         size=_size,
         status_label={k[7:]: v for k, v in m.items() if k.startswith("status_")},
+        category_label={k[9:]: v for k, v in m.items() if k.startswith("category_")},
+        match_lines=match_lines,
         action_label={k[7:]: v for k, v in m.items() if k.startswith("action_")},
     )
 
