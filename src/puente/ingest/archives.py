@@ -1014,10 +1014,13 @@ def _zip_overlap(infos: list[zipfile.ZipInfo], start_dir: int) -> str | None:
     The span counted is the 30-byte local header plus the compressed data; names and
     extra fields are left out so that only real overlaps are reported.
     """
+    # Entries that start past the data are damaged, not overlapping: reading them fails
+    # and is reported per member.
     spans = sorted(
         (
             (info.header_offset, info.header_offset + 30 + info.compress_size, info)
             for info in infos
+            if info.header_offset < start_dir
         ),
         key=lambda span: (span[0], span[1]),
     )
