@@ -296,3 +296,35 @@ def test_sparse_10_gb_file(tmp_path: Path, limits: Limits) -> None:
     _sparse(tmp_path, size)
     (item,) = scan(tmp_path, limits)
     assert item.status == OK and item.size == size and item.digests is not None
+
+
+def test_socket_and_device_are_reported_never_opened(tmp_path: Path, limits: Limits) -> None:
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(tmp_path / "sock"))
+        expected = {"sock": "inode/socket"}
+        try:
+            os.mknod(tmp_path / "null", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+            expected["null"] = "inode/chardevice"
+        except (PermissionError, OSError):
+            pass  # no CAP_MKNOD here: the socket still covers the "never opened" path
+        items = by_path(list(scan(tmp_path, limits)))
+        assert {p: i.kind for p, i in items.items()} == expected
+        assert all(i.status == SKIPPED_SPECIAL and i.digests is None for i in items.values())
+    finally:
+        sock.close()
+
+
+def test_limits_from_settings_and_top_level(tmp_path: Path) -> None:
+    from puente.config import Settings
+
+    settings = Settings(archive_max_depth=3, archive_max_ratio=50.0)
+    limits = Limits.from_settings(settings)
+    assert (limits.max_depth, limits.max_ratio) == (3, 50.0)
+    assert Limits.from_settings(Settings()) == Limits()  # defaults agree
+    item = Item(
+        "a/b.zip!/c.tar!/d", 1, None, None, None, "unknown", None, OK, None, 2, "a/b.zip!/c.tar"
+    )
+    assert item.top_level == "a/b.zip"
