@@ -297,3 +297,17 @@ def test_isolated_worker_survives_a_crash(tmp_path: Path) -> None:
             hasher.hash_image(cut)
         assert err.value.source == str(cut)
         assert hasher.hash_image(good) == direct  # the restarted worker carries on
+
+
+def test_trim_policy_hashes_both_plain_and_trimmed() -> None:
+    im = photo(400, 300, seed=8)
+    boxed = Image.new("RGB", (400, 420))
+    boxed.paste(im, (0, 60))
+    data = encode(boxed, "PNG")
+    plain = hash_image(data)
+    both = hash_image(data, policy=HashPolicy(trim_borders=True))
+    assert both.dihedral == plain.dihedral and plain.trimmed_dihedral is None
+    assert both.trimmed == (0, 60, 400, 360)
+    assert both.trimmed_dihedral is not None
+    ref = hash_image(encode(im, "PNG")).hash_hex
+    assert hamming(both.trimmed_dihedral[0], ref) <= 4 < 31 < hamming(plain.hash_hex, ref)

@@ -158,3 +158,39 @@ def test_property_range_search_is_exact(seed: int, nflip: int, threshold: int) -
     expected = brute_force(codes, q.tobytes(), threshold)
     assert ix.query(q, threshold) == expected
     assert all(d <= threshold for _, d in expected)
+
+
+def test_match_image_reports_variant_and_skips_low_quality() -> None:
+    from dataclasses import replace
+
+    from puente.hashing.pdq import DIHEDRAL_NAMES, PdqResult
+    from puente.match.dihedral import match_image, query_hashes
+
+    rng = np.random.default_rng(9)
+    stored = rng.integers(0, 256, (500, 32), dtype=np.uint8)
+    ix = NearIndex(stored)
+    dihedral = tuple(rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex() for _ in range(8))
+    dihedral = (*dihedral[:3], flip(stored[42], 5, rng).tobytes().hex(), *dihedral[4:])
+    res = PdqResult(
+        hash_hex=dihedral[0],
+        quality=90,
+        decode_mode="full",
+        dihedral=dihedral,
+        width=10,
+        height=10,
+        format="PNG",
+        exif_orientation=1,
+        orientation="stored",
+        displayed_variant=0,
+        stored_variant=0,
+        frames=1,
+    )
+    [m] = match_image(ix, res)
+    assert (m.entry_id, m.distance, m.variant) == (42, 5, DIHEDRAL_NAMES[3])
+    trimmed = replace(res, trimmed_dihedral=(stored[7].tobytes().hex(), *dihedral[1:]))
+    assert len(query_hashes(trimmed)) == 16
+    assert [(m.entry_id, m.variant) for m in match_image(ix, trimmed)] == [
+        (7, "trimmed:original"),
+        (42, "rotate270"),
+    ]
+    assert match_image(ix, replace(res, quality=20)) == []

@@ -71,7 +71,8 @@ class HashPolicy:
     fast: bool = True  # JPEG DCT-domain reduced decoding
     min_side: int = 512  # reduced decoding keeps the short side at least this long
     max_pixels: int = DEFAULT_MAX_PIXELS
-    trim_borders: bool = False  # cut uniform letterbox/pillarbox bars before hashing
+    # also hash the image with uniform letterbox/pillarbox/frame bars cut (trimmed_dihedral)
+    trim_borders: bool = False
     exact_dihedral: bool = False  # 8 exact variant hashes (4 DCTs) instead of 8 derived (1 DCT)
 
 
@@ -90,6 +91,8 @@ class PdqResult:
     stored_variant: int  # index in ``dihedral`` of the image as stored in the file
     frames: int  # frames/pages in the file; the first was hashed
     trimmed: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) kept, if cut
+    # the 8 hashes of the trimmed image (same orientation and dihedral mode), if bars were cut
+    trimmed_dihedral: tuple[str, ...] | None = None
 
 
 def hamming(a: str, b: str) -> int:
@@ -258,19 +261,27 @@ def hash_image(
             raise LimitExceeded(where, "memory", f"{width}x{height}: {exc}") from exc
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             raise FormatError(where, f"cannot decode image: {type(exc).__name__}: {exc}") from exc
-    trimmed = None
+    trimmed = trimmed_rgb = None
     if pol.trim_borders:
-        rgb, trimmed = trim_borders(rgb)
-    dihedral, quality = hash_array(rgb)
+        kept, trimmed = trim_borders(rgb)
+        if trimmed is not None:
+            trimmed_rgb = np.ascontiguousarray(kept)
     displayed, stored = EXIF_TO_VARIANT[orientation], 0
     if pol.orientation == "displayed" and displayed != 0:
-        # Re-hash the displayed pixels: a dihedral hash is only approximately the hash of the
-        # transformed image (grid alignment), and the primary hash must be exact.
-        dihedral, quality = hash_array(_apply_exif(rgb, orientation))
-        displayed, stored = 0, _INVERSE_VARIANT[displayed]
+        # Hash the displayed pixels themselves: a derived dihedral hash is only close to the
+        # hash of the transformed image (grid alignment), and the primary hash must be exact.
         rgb = _apply_exif(rgb, orientation)
+        if trimmed_rgb is not None:
+            trimmed_rgb = _apply_exif(trimmed_rgb, orientation)
+        displayed, stored = 0, _INVERSE_VARIANT[displayed]
+    dihedral, quality = hash_array(rgb)
     if pol.exact_dihedral:
         dihedral = exact_dihedral(rgb)
+    trimmed_dihedral = None
+    if trimmed_rgb is not None:
+        trimmed_dihedral = (
+            exact_dihedral(trimmed_rgb) if pol.exact_dihedral else hash_array(trimmed_rgb)[0]
+        )
     return PdqResult(
         hash_hex=dihedral[0],
         quality=quality,
@@ -285,6 +296,7 @@ def hash_image(
         stored_variant=stored,
         frames=frames,
         trimmed=trimmed,
+        trimmed_dihedral=trimmed_dihedral,
     )
 
 
