@@ -212,3 +212,27 @@ def test_scan_items_are_idempotent_and_carry_matches(store: CaseStore) -> None:
     assert finished.status == "finished" and finished.finished_at is not None
     assert [e.action for e in store.custody(case.id)][-2:] == ["scan_started", "scan_finished"]
     assert store.latest_scans(case.id) == [finished]
+
+
+def test_concurrent_appends_keep_one_chain(store: CaseStore) -> None:
+    import threading
+
+    case = store.create_case("t", "CR", "OIJ", None, "op")
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for i in range(15):
+                store.append_custody(case.id, "export", {"i": i, "by": name}, name)
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"w{k}",)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    log = store.custody(case.id)
+    assert [e.seq for e in log] == list(range(1, 47))
+    assert verify(log, case_id=case.id, head=store.custody_head(case.id)) == []

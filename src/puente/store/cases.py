@@ -389,10 +389,15 @@ class CaseStore:
         at: datetime,
     ) -> CustodyEntry:
         cases = CASES
-        query = sa.select(cases.c.custody_head_seq).where(cases.c.id == case_id)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        conn.execute(query).one()
+        # Take the case row's write lock first (a no-op update): concurrent appenders to one
+        # case queue here instead of reading the same head (SQLite: no stale read snapshot).
+        locked = conn.execute(
+            sa.update(cases)
+            .where(cases.c.id == case_id)
+            .values(custody_head_seq=cases.c.custody_head_seq)
+        )
+        if locked.rowcount != 1:
+            raise NotFound(f"case {case_id} does not exist (see 'puente case list')")
         last = conn.execute(
             sa.select(CUSTODY)
             .where(CustodyRow.case_id == case_id)
