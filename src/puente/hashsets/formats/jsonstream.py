@@ -94,6 +94,10 @@ class JsonStream:
 
     def value(self) -> Any:
         self.skip_ws()
+        return self._value()
+
+    def _value(self) -> Any:
+        """Decode the value starting exactly at ``pos`` (whitespace already skipped)."""
         while True:
             try:
                 obj, end = self._decoder.raw_decode(self.buf, self.pos)
@@ -153,7 +157,7 @@ class JsonStream:
         while True:
             self.skip_ws()
             line = self.line()
-            yield line, self.value()
+            yield line, self._value()
             nxt = self.peek()
             if nxt == ",":
                 self.pos += 1

@@ -145,7 +145,7 @@ def media_entries(record: Any, scheme: Scheme) -> tuple[Entry, ...]:
     media_id: str | None = None
     source_category: str | None = None
     for key, value in record.items():
-        if _ODATA.search(key):
+        if "odata" in key and _ODATA.search(key):
             continue
         if key == "MediaID":
             media_id = None if value is None else str(value)
@@ -188,9 +188,10 @@ def media_entries(record: Any, scheme: Scheme) -> tuple[Entry, ...]:
             value = get_algorithm(algo_name).normalise(raw)
         except InputError as exc:
             raise InputError(f"{field_name}: {exc}") from None
-        if (algo_name, value) in seen:
-            continue
-        seen.add((algo_name, value))
+        if len(hashes) > 1:
+            if (algo_name, value) in seen:
+                continue
+            seen.add((algo_name, value))
         entries.append(
             Entry(algo_name, value, category, scheme.name, source_category, media_id, metadata=meta)
         )
