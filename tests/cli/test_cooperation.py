@@ -193,3 +193,29 @@ def test_procedure_render_and_checklist(cli: Any, case: str, tmp_path: Path) -> 
     table = cli("case", "checklist", case, "--lang", "pt")
     assert "pendente" in table.out
     assert cli("case", "checklist", "77").code == 3
+
+
+def test_example_facts_file_drafts(cli: Any, case: str, tmp_path: Path) -> None:
+    run = cli("request", "example")
+    assert run.code == 0
+    path = tmp_path / "facts.yaml"
+    path.write_text(run.out, encoding="utf-8")
+    run = cli(
+        "request",
+        "draft",
+        case,
+        "--type",
+        "preservation",
+        "--from",
+        "AR",
+        "--to",
+        "CL",
+        "--facts",
+        str(path),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--json",
+        "--html",
+    )
+    assert run.code == 0, run.err
+    assert sorted(Path(p).suffix for p in run.json()["documents"]) == [".docx", ".html", ".pdf"]

@@ -95,6 +95,17 @@ def request_draft(
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
+@request_app.command("example")
+def request_example() -> None:
+    """Print a complete, fictitious facts file to start from (YAML)."""
+    import yaml
+
+    from puente.drafting.examples import example_facts_dict
+
+    typer.echo("# Fictitious example: replace every value. Fields: docs/cooperation.md")
+    typer.echo(yaml.safe_dump(example_facts_dict(), allow_unicode=True, sort_keys=False), nl=False)
+
+
 @request_app.command("list")
 def request_list(
     due: int | None = typer.Option(
