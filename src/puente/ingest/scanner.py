@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 import threading
@@ -274,7 +275,9 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
         if fmt is not None:
             try:
                 stream.seek(0)
-                gen = ArchiveReader(limits).read(fmt, stream, entry.rel, 0, hasher.size)
+                # Archive parsers make many small reads (headers): buffer them.
+                buffered = io.BufferedReader(stream, buffer_size=1 << 16)
+                gen = ArchiveReader(limits).read(fmt, buffered, entry.rel, 0, hasher.size)
                 while True:
                     try:
                         items.append(next(gen))
