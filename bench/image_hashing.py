@@ -3,7 +3,7 @@
     .venv/bin/python bench/image_hashing.py                 # photos from ../shared/data
     .venv/bin/python bench/image_hashing.py --per-size 6    # more photos per size
 
-Test files are made at run time in a temporary folder (never in the repository): benign
+Test files are made at run time in a temporary folder under bench/results (gitignored): benign
 photos from ../shared/data (kodak24, bsds500, Meta's bridge photos) rescaled to 1, 3, 6 and
 12 MP and saved as JPEG quality 90, plus Meta's own 12 MP exif-rotn JPEGs as they are.
 
@@ -78,7 +78,10 @@ def main() -> None:
     ap.add_argument("--per-size", type=int, default=4, help="photos per size (1, 3, 6, 12 MP)")
     ap.add_argument("--repeat", type=int, default=3, help="timing passes (median)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="puente-bench-") as tmp:
+    # under bench/results (gitignored): shared /tmp is cleaned by other jobs on this machine
+    work = Path(__file__).resolve().parent / "results"
+    work.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="image-hashing-", dir=work) as tmp:
         files = make_corpus(args.data, Path(tmp), args.per_size)
         naive(files[0][0]), hash_image(files[0][0])  # warm up
         t_naive: dict[int, list[float]] = {mp: [] for mp in SIZES_MP}
