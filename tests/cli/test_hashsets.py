@@ -112,6 +112,9 @@ def test_bad_input_is_one_clear_line_and_nothing_written(
         (["import", str(tmp_path / "nope.txt"), "--name", "x"], "no such file"),
         (["import", str(fake), "--name", "x", "--format", "xml"], "unknown format 'xml'"),
         (["import", str(fake), "--name", "x", "--category", "bad"], "unknown category 'bad'"),
+        (["import", str(fake), "--name", "x", "--owner-country", "ARG"], "ISO alpha-2"),
+        (["import", str(fake), "--name", " "], "needs a name"),
+        (["import", str(fake), "--name", "x", "--format", "vics"], "does not start with '{'"),
     ]
     for args, message in cases:
         out = cli(*args)

@@ -105,6 +105,8 @@ def import_cmd(
         default_category_map().scheme(scheme)
     if owner_country is not None:
         owner_country = owner_country.strip().upper()
+        if len(owner_country) != 2 or not owner_country.isalpha():
+            raise InputError(f"--owner-country must be an ISO alpha-2 code, got {owner_country!r}")
     info = HashSetInfo(
         name=name,
         version=version,

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from puente.errors import Conflict, NotFound
+from puente.errors import Conflict, InputError, NotFound
 from puente.hashsets.model import (
     Conflicting,
     Entry,
@@ -280,7 +280,7 @@ class HashSetStore:
 
     def create_set(self, info: HashSetInfo, *, status: str = "importing") -> HashSetInfo:
         if not info.name.strip():
-            raise Conflict("a hash set needs a name")
+            raise InputError("a hash set needs a name")
         stamp = now()
         with self.engine.begin() as conn:
             exists = conn.execute(sa.select(SETS.c.id).where(SETS.c.name == info.name)).first()
