@@ -153,7 +153,7 @@ class RequestStore:
                 "documents": documents,
             }
             # Same transaction as the request: the custody log and the table never disagree.
-            self.cases._append(conn, case_id, "request_drafted", details, operator, at)
+            self.cases.append_custody_in(conn, case_id, "request_drafted", details, operator, at)
         return self.get(int(request_id))
 
     def get(self, request_id: int) -> TrackedRequest:
@@ -233,5 +233,7 @@ class RequestStore:
                 details["note"] = note
             if changed.deadlines.expires_at:
                 details["expires_at"] = changed.deadlines.expires_at.isoformat()
-            self.cases._append(conn, current.case_id, "request_status", details, operator, utc(at))
+            self.cases.append_custody_in(
+                conn, current.case_id, "request_status", details, operator, utc(at)
+            )
         return self.get(request_id)
