@@ -158,3 +158,19 @@ def test_yaml_timestamps_unquoted() -> None:
     assert problems == []
     assert facts.data[0].timestamp is not None and facts.data[0].timestamp.tzinfo is not None
     assert facts.data[1].timestamp is not None and facts.data[1].timestamp.tzinfo is None
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+def test_golden_with_review_notes(lang: str) -> None:
+    legal = legal_context(
+        parties={"coop.party_budapest": ("met", "unknown")},
+        conduct_to="not_met",
+        known_channels=False,
+    )
+    text = render(
+        prepare(RequestType.MLA_STORED_DATA, CASE, parsed(), legal, lang=lang, now=NOW)
+    ).text
+    golden = GOLDEN / f"mla_stored_data.notes.{lang}.md"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
