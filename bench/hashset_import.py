@@ -156,6 +156,7 @@ def lookup_bench(size: int, batch: int = 1_000_000) -> dict[str, Any]:
         "hits": hits,
         "build_seconds": build,
         "index_rss_growth_bytes": (rss1 - rss0) * 1024,
+        "index_array_bytes": index.nbytes(),
         "lookups_per_s": batch / best,
         "dict_lookups_per_s": batch / peer_best,
     }
@@ -167,6 +168,7 @@ def main() -> None:
     parser.add_argument("--lookup-set", type=int, default=1_000_000)
     parser.add_argument("--full", action="store_true", help="10M entries and a 10M lookup set")
     parser.add_argument("--skip-lookup", action="store_true")
+    parser.add_argument("--skip-import", action="store_true", help="only the exact lookup")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -183,6 +185,13 @@ def main() -> None:
         "sqlite": sqlite3.sqlite_version,
         "cpus": os.cpu_count(),
     }
+    if args.skip_import:
+        results["lookup"] = lookup_bench(lookup_set)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "hashset_lookup.json").write_text(json.dumps(results, indent=2))
+        print(json.dumps(results))
+        _print_lookup(results["lookup"])
+        return
     with tempfile.TemporaryDirectory(prefix="puente-bench-") as tmp:
         folder = Path(tmp)
         small = max(1, entries // 10)
@@ -229,17 +238,22 @@ def main() -> None:
         f"{results['peer_raw']['entries_per_s'] / peer:>7.2f}"
     )
     if "lookup" in results:
-        lk = results["lookup"]
-        print(
-            f"\nexact lookup: batch of {lk['batch']:,} against {lk['set_size']:,} entries "
-            f"({lk['hits']:,} hits); index built in {lk['build_seconds']:.1f}s, "
-            f"+{lk['index_rss_growth_bytes'] / mib:.0f}Mi"
-        )
-        print(f"{'ExactIndex.lookup_many':44} {lk['lookups_per_s']:>12,.0f} lookups/s")
-        print(
-            f"{'dict (peer)':44} {lk['dict_lookups_per_s']:>12,.0f} lookups/s "
-            f"(ratio {lk['lookups_per_s'] / lk['dict_lookups_per_s']:.2f})"
-        )
+        _print_lookup(results["lookup"])
+
+
+def _print_lookup(lk: dict[str, Any]) -> None:
+    mib = 1 << 20
+    print(
+        f"\nexact lookup: batch of {lk['batch']:,} against {lk['set_size']:,} entries "
+        f"({lk['hits']:,} hits); index built in {lk['build_seconds']:.1f}s, "
+        f"arrays {lk['index_array_bytes'] / mib:.0f}Mi "
+        f"(peak RSS +{lk['index_rss_growth_bytes'] / mib:.0f}Mi)"
+    )
+    print(f"{'ExactIndex.lookup_many':44} {lk['lookups_per_s']:>12,.0f} lookups/s")
+    print(
+        f"{'dict (peer)':44} {lk['dict_lookups_per_s']:>12,.0f} lookups/s "
+        f"(ratio {lk['lookups_per_s'] / lk['dict_lookups_per_s']:.2f})"
+    )
 
 
 if __name__ == "__main__":

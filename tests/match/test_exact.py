@@ -21,6 +21,7 @@ def test_lookup_returns_every_membership() -> None:
     ]
     index = ExactIndex(rows, [HashSetSummary("a", "1", "AR", "PFA", "vics2", 2)])
     assert len(index) == 4
+    assert index.nbytes() == 2 * (16 + 8 + 4 + 4) + (20 + 8 + 4 + 4)  # key, prefix, code, run
     assert set(index.lookup("md5", "0" * 32)) == {A, B}
     assert index.lookup("md5", "0" * 31 + "1") == ()
     assert index.lookup("sha1", "1" * 40) == (A,)

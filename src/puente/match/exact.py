@@ -165,6 +165,13 @@ class ExactIndex:
     def __len__(self) -> int:
         return self._size
 
+    def nbytes(self) -> int:
+        """Memory held by the sorted arrays (opaque values and memberships not counted)."""
+        return sum(
+            t.keys.nbytes + t.prefix.nbytes + t.codes.nbytes + t.remaining.nbytes
+            for t in self._hex.values()
+        )
+
     def sets(self) -> tuple[HashSetSummary, ...]:
         """The sets loaded, with name, version, owner and provenance (for reports)."""
         return self._sets
