@@ -127,6 +127,8 @@ def test_hex_input_and_errors() -> None:
         codes_from_hex(["00" * 31])
     with pytest.raises(InvalidHash):
         ix.query("00")
+    with pytest.raises(InvalidHash):
+        ix.query("zz" * 32)
     assert NearIndex(np.zeros((0, 32), np.uint8)).query("00" * 32) == []
 
 

@@ -71,7 +71,10 @@ def _as_codes(codes: Codes | Sequence[str]) -> Codes:
 
 def _as_code(code: bytes | str | npt.NDArray[np.uint8]) -> bytes:
     if isinstance(code, str):
-        raw = bytes.fromhex(code) if len(code) == 2 * CODE_BYTES else b""
+        try:
+            raw = bytes.fromhex(code) if len(code) == 2 * CODE_BYTES else b""
+        except ValueError:
+            raise InvalidHash(f"a query code is not hexadecimal: {code[:70]!r}") from None
     elif isinstance(code, bytes):
         raw = code
     else:
@@ -181,6 +184,10 @@ def _radii_for(chunks: Sequence[Chunk], threshold: int) -> list[int] | None:
         if not progressed:
             return None
     return radii
+
+
+def _by_distance(m: Match) -> tuple[int, int]:
+    return m[1], m[0]
 
 
 class NearIndex:
@@ -383,17 +390,14 @@ class NearIndex:
                 break
             cap = int(counts.max())
         results: list[list[Match]] = []
-        for j in range(nq):
-            c = int(counts[j])
+        for j, c in enumerate(counts.tolist()):
             if c == 0:
                 results.append([])
-                continue
-            hid, hd = ids[j, :c], dist[j, :c]
-            order = np.lexsort((hid, hd))
-            hid, hd = hid[order], hd[order]
-            keep = np.ones(c, bool)
-            keep[1:] = hid[1:] != hid[:-1]  # duplicates (found via 2 chunks) are adjacent
-            results.append(list(zip(hid[keep].tolist(), hd[keep].tolist(), strict=True)))
+            elif c == 1:
+                results.append([(int(ids[j, 0]), int(dist[j, 0]))])
+            else:  # a code found through 2 chunks comes twice: the set drops the copy
+                pairs = set(zip(ids[j, :c].tolist(), dist[j, :c].tolist(), strict=True))
+                results.append(sorted(pairs, key=_by_distance))
         return results
 
     def _search(
