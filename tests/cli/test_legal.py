@@ -154,3 +154,18 @@ def test_matrix_files(tmp_path: Path) -> None:
         "legal", "matrix", "--format", "png", "--output", str(tmp_path / "m.jpg")
     )
     assert not (tmp_path / "m.jpg").exists()
+
+
+def test_unwritable_output_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    for fmt in ("html", "docx"):
+        out = blocker / f"gaps.{fmt}"  # a path below a regular file cannot be created
+        msg = fails("gaps", "BR", "--format", fmt, "--output", str(out), "--packs", str(PACKS))
+        assert msg.startswith(f"{out}: cannot write"), msg
+    msg = fails("legal", "matrix", "--format", "png", "--output", str(blocker / "m.png"))
+    assert "cannot write" in msg
+    assert "is a folder" in fails(
+        "gaps", "BR", "--format", "html", "--output", str(tmp_path), "--packs", str(PACKS)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

@@ -113,3 +113,28 @@ def test_every_bundled_gap_report_builds(bundled: Catalog) -> None:
         cg = analyse(bundled, code)
         assert sum(cg.counts.values()) == len(bundled.criteria)
         assert len(cg.research) == cg.counts["unknown"]
+
+
+def test_every_summary_is_translated_to_spanish_and_portuguese() -> None:
+    """Documents in es/pt show our own summary in their language; English is the fallback."""
+    cat = load_catalog()
+    missing = [
+        f"{f.country} {f.criterion_id}"
+        for pack in cat.packs
+        for f in pack.findings
+        if f.known and f.summary and not (f.summary_es and f.summary_pt)
+    ]
+    assert not missing
+    # Product terminology in the translations, never the statute's words outside quotes.
+    for pack in cat.packs:
+        for f in pack.findings:
+            for text in (f.summary_es, f.summary_pt):
+                assert "pornografía infantil" not in text.lower()
+
+
+def test_every_instrument_and_label_has_es_and_pt() -> None:
+    cat = load_catalog()
+    for inst in cat.instruments:
+        assert inst.shorts is not None, inst.id
+        for prov in inst.provisions:
+            assert not prov.label or prov.labels is not None, prov.ref

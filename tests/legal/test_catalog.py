@@ -161,3 +161,51 @@ def test_missing_path_is_input_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="no such pack"):
         load_catalog([tmp_path / "nope"])
+
+
+# -- translated summaries, short names and labels ---------------------------------------
+GROOMING = (
+    "    summary: Contacting a minor by electronic means for a sexual offence is an offence.\n"
+)
+
+
+def test_translated_summary_loads_and_falls_back(tmp_path: Path) -> None:
+    assert GROOMING in AR
+    text = AR.replace(GROOMING, GROOMING + "    summary_es: Contactar a un menor es delito.\n")
+    cat = load_catalog([_write(tmp_path, text)])
+    f = cat.finding("AR", "off.grooming")
+    assert f.summary_in("es") == ("Contactar a un menor es delito.", "es")
+    # No Portuguese text: the English summary, flagged as English for the document.
+    assert f.summary_in("pt") == (f.summary, "en")
+    assert f.summary_in("en") == (f.summary, "en")
+
+
+def test_translation_without_english_summary_is_an_error(tmp_path: Path) -> None:
+    text = AR.replace(GROOMING, "    summary_pt: Contatar um menor é crime.\n")
+    problems = _problems([_write(tmp_path, text)])
+    assert any("ar.yaml: criteria.off.grooming.summary: missing" in p for p in problems)
+
+
+def test_unknown_translation_key_is_still_rejected(tmp_path: Path) -> None:
+    text = AR.replace(GROOMING, GROOMING + "    summary_fr: Contacter un mineur.\n")
+    problems = _problems([_write(tmp_path, text)])
+    assert any("criteria.off.grooming.summary_fr: unknown key" in p for p in problems)
+
+
+def test_instrument_short_names_need_both_languages(tmp_path: Path) -> None:
+    src = (Path(bundled_files()[0]).parent / "instruments" / "opsc.yaml").read_text("utf-8")
+    broken = "\n".join(ln for ln in src.splitlines() if not ln.startswith("short_pt:")) + "\n"
+    problems = _problems([_write(tmp_path, broken, "opsc.yaml"), TEST_PACKS])
+    assert any(
+        p.endswith("opsc.yaml: short_pt: missing (give short_es and short_pt together)")
+        for p in problems
+    ), problems
+
+
+def test_cite_in_the_document_language() -> None:
+    cat = load_catalog()
+    assert cat.cite("budapest:9(1)(e)", "es") == "Convenio de Budapest, Art. 9(1)(e)"
+    assert cat.cite("budapest:9(1)(e)", "pt") == "Convenção de Budapeste, Art. 9(1)(e)"
+    assert cat.cite("icmec:4", "es") == "Legislación modelo del ICMEC, Criterio 4"
+    assert cat.cite("icmec:4") == "ICMEC Model Legislation, Criterion 4"
+    assert cat.cite("medellin:iber@", "pt") == "Tratado de Medellín, canal Iber@"

@@ -127,3 +127,62 @@ def test_heatmap_rejects_other_formats(cat: Catalog, tmp_path: Path) -> None:
     with pytest.raises(UnknownFormat):
         heatmap(cat, tmp_path / "m.gif")
     assert not (tmp_path / "m.gif").exists()
+
+
+def test_summaries_in_the_document_language(cat: Catalog) -> None:
+    es = gap_report_html(cat, ["BR"], "es")
+    # BR grooming is translated in the test pack: shown in Spanish, no English marker.
+    assert "Resumen: Engatusar a un niño" in es
+    assert "Luring a child" not in es
+    # BR's Second Protocol entry has no translation: English, marked as such.
+    assert "Resumen (en inglés): Signed; ratification not shown" in es
+    pt = gap_report_html(cat, ["BR"], "pt")
+    assert "Resumo: Aliciar uma criança" in pt
+    en = gap_report_html(cat, ["BR"], "en")
+    assert "Summary: Luring a child" in en and "(en inglés)" not in en
+
+
+def test_baseline_and_model_cited_in_the_document_language(cat: Catalog) -> None:
+    es = gap_report_html(cat, ["BR"], "es")
+    assert "Convenio de Lanzarote, Art. 23" in es and "Lanzarote Convention" not in es
+    assert "Modelo: Convenio de Lanzarote, Art. 23" in es
+    pt = gap_report_html(cat, ["AR"], "pt")
+    assert "Tratado de Medellín, canal Iber@" in pt and "Iber@ channel" not in pt
+
+
+def test_table_header_repeats_on_each_pdf_page(cat: Catalog) -> None:
+    html = gap_report_html(cat, ["BR"], "en")
+    assert "<thead><tr><th>Criterion</th>" in html
+
+
+def test_research_notes_drop_the_repeated_prefix_and_are_marked_english() -> None:
+    from puente.report.gaps import research_note
+
+    assert research_note("research to do: check art. 128", "es") == "check art. 128 (en inglés)"
+    assert research_note("Research to do", "pt") == ""
+    assert research_note("check the gazette", "en") == "check the gazette"
+    assert research_note(None, "es") == ""
+
+
+def test_matrix_lists_criteria_in_the_document_language(cat: Catalog) -> None:
+    html = matrix_html(cat, "es")
+    _golden("matrix.es.html", html)
+    assert "Posesión simple" in html and "Definiciones" in html
+
+
+def test_docx_is_a4_with_bold_repeating_header(cat: Catalog, tmp_path: Path) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    doc = Document(str(gap_report_docx(cat, ["BR"], "pt", tmp_path / "gaps.docx")))
+    section = doc.sections[0]
+    assert abs(section.page_width - Cm(21.0)) < Cm(0.01)  # stored in twips
+    assert abs(section.page_height - Cm(29.7)) < Cm(0.01)
+    assert doc.core_properties.language == "pt"
+    header = doc.tables[0].rows[0]
+    assert header.cells[0].paragraphs[0].runs[0].bold
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None
+    cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "Resumo: Aliciar uma criança" in cells
+    assert "Convenção de Lanzarote, Art. 23" in cells

@@ -43,6 +43,16 @@ from puente.legal.schema import (
 PACKS = Path(__file__).parent / "packs"
 KINDS = ("criteria", "measures", "instrument", "country")
 REQUEST_LANGS = ("es", "pt")
+FINDING_OPTIONAL = (
+    "citation",
+    "summary",
+    "summary_es",
+    "summary_pt",
+    "source",
+    "as_of",
+    "confidence",
+    "note",
+)
 
 
 # -- YAML reading --------------------------------------------------------------------
@@ -53,7 +63,11 @@ class _DuplicateKey(Exception):
         super().__init__(key)
 
 
-class _PackLoader(yaml.SafeLoader):
+# libyaml's parser when present (several times faster; packs are loaded on every command).
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PackLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """SafeLoader that keeps dates as text (parsed later with a clear error) and
     rejects duplicate mapping keys instead of silently keeping the last one."""
 
@@ -64,12 +78,12 @@ class _PackLoader(yaml.SafeLoader):
             if key in seen:
                 raise _DuplicateKey(str(key), key_node.start_mark.line + 1)
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return cast("dict[Any, Any]", super().construct_mapping(node, deep=deep))
 
 
 _PackLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeBase.yaml_implicit_resolvers.items()
 }
 
 
@@ -148,6 +162,23 @@ class _Checker:
         if any(p is None for p in parts):
             return None
         return Texts(*cast("list[str]", parts))
+
+    def translations(self, m: dict[str, Any], key: str, field: str, en: str | None) -> Texts | None:
+        """Optional ``<field>_es`` and ``<field>_pt`` next to the English ``<field>``:
+        both or neither, and never without the English text they translate."""
+        es = self.text(m.get(f"{field}_es"), f"{key}.{field}_es", required=False)
+        pt = self.text(m.get(f"{field}_pt"), f"{key}.{field}_pt", required=False)
+        if es is None and pt is None:
+            return None
+        prefix = f"{key}." if key else ""
+        if en is None:
+            self.add(f"{prefix}{field}", "missing", f"{field}_es/{field}_pt translate it")
+            return None
+        if es is None or pt is None:
+            gone = f"{field}_es" if es is None else f"{field}_pt"
+            self.add(f"{prefix}{gone}", "missing", f"give {field}_es and {field}_pt together")
+            return None
+        return Texts(es, pt, en)
 
     def date(self, value: Any, key: str, *, required: bool = True) -> date | None:
         if value is None:
@@ -240,10 +271,11 @@ def _parse_instrument(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
         data,
         "",
         ("kind", "id", "short", "name", "reference", "source", "as_of", "confidence"),
-        ("summary", "provisions", "note"),
+        ("summary", "provisions", "note", "short_es", "short_pt"),
     )
     iid = c.text(data.get("id"), "id")
     short = c.text(data.get("short"), "short")
+    shorts = c.translations(data, "", "short", short)
     name = c.texts(data.get("name"), "name")
     reference = c.text(data.get("reference"), "reference")
     source = c.text(data.get("source"), "source")
@@ -266,7 +298,7 @@ def _parse_instrument(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
             m,
             key,
             ("article", "title", "summary", "source", "confidence"),
-            ("as_of", "options", "label", "note"),
+            ("as_of", "options", "label", "label_es", "label_pt", "note"),
         )
         if art in seen:
             c.add(f"{key}.article", f"duplicate id {art!r}")
@@ -278,6 +310,7 @@ def _parse_instrument(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
         pconf = c.choice(m.get("confidence"), f"{key}.confidence", CONFIDENCES)
         options = c.str_list(m.get("options"), f"{key}.options")
         label = c.text(m.get("label"), f"{key}.label", required=False) or ""
+        labels = c.translations(m, key, "label", label or None)
         if iid and art and ptitle and psum and psrc and pdate and pconf:
             seen.add(art)
             provisions.append(
@@ -292,6 +325,7 @@ def _parse_instrument(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
                     cast("Confidence", pconf),
                     options,
                     label,
+                    labels,
                 )
             )
     if iid and short and name and reference and source and as_of and conf:
@@ -309,6 +343,7 @@ def _parse_instrument(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
                 cast("Confidence", conf),
                 summary,
                 tuple(provisions),
+                shorts,
             )
         )
 
@@ -387,7 +422,7 @@ def _parse_finding(
     m = c.mapping(entry, key)
     if m is None:
         return None
-    c.keys(m, key, ("status",), ("citation", "summary", "source", "as_of", "confidence", "note"))
+    c.keys(m, key, ("status",), FINDING_OPTIONAL)
     status = c.choice(m.get("status"), f"{key}.status", STATUSES)
     known = status is not None and status != "unknown"
     fix = "required unless status is unknown"
@@ -405,6 +440,11 @@ def _parse_finding(
             c.add(f"{key}.confidence", "missing", f"{fix}; one of H, M, L")
     as_of = c.date(m.get("as_of"), f"{key}.as_of") if "as_of" in m else pack_date
     summary = c.text(m.get("summary"), f"{key}.summary", required=False) or ""
+    summary_es = c.text(m.get("summary_es"), f"{key}.summary_es", required=False) or ""
+    summary_pt = c.text(m.get("summary_pt"), f"{key}.summary_pt", required=False) or ""
+    if (summary_es or summary_pt) and not summary:
+        # The English summary is the reference every translation is checked against.
+        c.add(f"{key}.summary", "missing", "summary_es/summary_pt translate the English summary")
     note = c.text(m.get("note"), f"{key}.note", required=False)
     if status is None or as_of is None:
         return None
@@ -420,6 +460,8 @@ def _parse_finding(
         as_of,
         cast("Confidence | None", conf),
         note,
+        summary_es,
+        summary_pt,
     )
 
 

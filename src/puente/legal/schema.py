@@ -74,10 +74,21 @@ class Finding:
     as_of: date
     confidence: Confidence | None
     note: str | None = None
+    # Our own summary translated (optional); the English ``summary`` is the reference.
+    summary_es: str = ""
+    summary_pt: str = ""
 
     @property
     def known(self) -> bool:
         return self.status != "unknown"
+
+    def summary_in(self, lang: str) -> tuple[str, str]:
+        """(text, language of the text): the summary in ``lang`` when translated,
+        else the English one, so a document can mark it as English."""
+        translated = {"es": self.summary_es, "pt": self.summary_pt}.get(lang, "")
+        if translated:
+            return translated, lang
+        return self.summary, "en"
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,12 @@ class Provision:
     confidence: Confidence
     options: tuple[str, ...] = ()  # reservation options / flexibility clauses
     label: str = ""  # display label where "Art. <article>" does not fit (ICMEC criteria)
+    labels: Texts | None = None  # the label in es/pt/en, where the pack gives them
+
+    def display_label(self, lang: str = "en") -> str:
+        if self.labels is not None:
+            return self.labels.get(lang)
+        return self.label or f"Art. {self.article}"
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,10 @@ class Instrument:
     confidence: Confidence
     summary: str = ""
     provisions: tuple[Provision, ...] = ()
+    shorts: Texts | None = None  # the short name in es/pt/en, where the pack gives them
+
+    def short_name(self, lang: str = "en") -> str:
+        return self.shorts.get(lang) if self.shorts is not None else self.short
 
 
 @dataclass(frozen=True)
@@ -196,11 +217,11 @@ class Catalog:
                         return prov
         raise NotFound(f"unknown provision {ref!r}")
 
-    def cite(self, ref: str) -> str:
-        """Human citation of a provision ref: 'Budapest Convention, Art. 9(1)(e)'."""
+    def cite(self, ref: str, lang: str = "en") -> str:
+        """Human citation of a provision ref: 'Budapest Convention, Art. 9(1)(e)'
+        (in ``lang``: 'Convenio de Budapest, Art. 9(1)(e)')."""
         prov = self.provision(ref)
-        label = prov.label or f"Art. {prov.article}"
-        return f"{self.instrument(prov.instrument).short}, {label}"
+        return f"{self.instrument(prov.instrument).short_name(lang)}, {prov.display_label(lang)}"
 
     def measures_for(self, criterion_id: str) -> tuple[Measure, ...]:
         return tuple(m for m in self.measures if m.criterion_id == criterion_id)

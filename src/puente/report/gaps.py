@@ -6,6 +6,7 @@ dates shown are the packs' as-of dates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from puente import __version__
 from puente.gaps.analyse import CountryGaps, analyse
 from puente.gaps.matrix import Matrix, matrix
-from puente.legal.schema import STATUSES, Catalog
+from puente.legal.schema import STATUSES, Catalog, Finding
 from puente.report.documents import check_lang, html_to_pdf, messages, render
 
 # Okabe-Ito colours (safe for the common colour-vision deficiencies), plus a light grey;
@@ -34,16 +35,44 @@ def status_labels(lang: str) -> dict[str, str]:
     return {st: m[f"status_{st}"] for st in STATUSES}
 
 
+def summary_text(finding: Finding, lang: str) -> tuple[str, str]:
+    """(label, text) of a finding's summary in ``lang``; an English fallback is marked
+    as such in the label ("Resumen (en inglés)")."""
+    m = messages("gaps", lang)
+    text, text_lang = finding.summary_in(lang)
+    return (m["summary"] if text_lang == lang else m["summary_in_english"]), text
+
+
+def research_note(note: str | None, lang: str) -> str:
+    """A research note (kept in English in the packs) for display: the leading
+    "research to do:" repeats the section heading, so it is dropped; in es/pt the note
+    is marked as English."""
+    if not note:
+        return ""
+    text = _RESEARCH_PREFIX.sub("", note.strip(), count=1).strip()
+    if not text or lang == "en":
+        return text
+    return f"{text} ({messages('gaps', lang)['note_in_english']})"
+
+
+_RESEARCH_PREFIX = re.compile(r"^research to do\b[:;,.]?", re.IGNORECASE)
+
+
 def _context(catalog: Catalog, lang: str) -> dict[str, Any]:
     check_lang(lang)
     return {
         "lang": lang,
         "m": messages("gaps", lang),
+        "summary_text": lambda f: summary_text(f, lang),
+        "research_note": lambda note: research_note(note, lang),
+        "cite": lambda ref: catalog.cite(ref, lang),
         "statuses": STATUSES,
         "status_label": status_labels(lang),
         "names": {c: catalog.country_name(c, lang) for c in catalog.countries},
         "area_titles": {a: catalog.area_title(a, lang) for a in catalog.area_titles},
-        "cites": {ms.id: "; ".join(catalog.cite(r) for r in ms.model) for ms in catalog.measures},
+        "cites": {
+            ms.id: "; ".join(catalog.cite(r, lang) for r in ms.model) for ms in catalog.measures
+        },
         "version": __version__,
     }
 
@@ -70,13 +99,20 @@ def gap_report_docx(
 ) -> Path:
     """An editable Word document (prosecutors and coordinators edit in Word)."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     ctx = _context(catalog, lang)
     m, labels = ctx["m"], ctx["status_label"]
     doc = Document()
+    # A4 with the PDF's margins: the network prints on A4, python-docx defaults to Letter.
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(1.5))
     doc.styles["Normal"].font.size = Pt(10)
     doc.core_properties.title = m["report_title"]
+    doc.core_properties.language = lang
+    doc.core_properties.author = "Puente"
     doc.add_heading(m["report_title"], level=0)
     doc.add_paragraph(m["intro"])
     doc.add_paragraph().add_run(m["disclaimer"]).italic = True
@@ -90,20 +126,24 @@ def gap_report_docx(
             doc.add_heading(ctx["area_titles"].get(ag.area, ag.area), level=2)
             table = doc.add_table(rows=1, cols=5)
             table.style = "Table Grid"
-            for cell, key in zip(
+            _repeat_header(table.rows[0])
+            for cell, key, width in zip(
                 table.rows[0].cells,
                 ("criterion", "status", "baseline", "evidence", "measure"),
+                _DOCX_WIDTHS_CM,
                 strict=True,
             ):
-                cell.text = m[key]
+                cell.paragraphs[0].add_run(m[key]).bold = True  # a new cell has one empty paragraph
+                cell.width = Cm(width)
             for g in ag.gaps:
                 f = g.finding
                 row = table.add_row().cells
+                summary_label, summary = summary_text(f, lang)
                 row[0].text = f"{g.criterion.title[lang]} ({g.criterion.id})"
                 row[1].text = labels[f.status]
-                row[2].text = "\n".join(b.citation for b in g.baseline)
+                row[2].text = "\n".join(catalog.cite(b.ref, lang) for b in g.baseline)
                 row[3].text = (
-                    f"{f.citation}\n{m['summary']}: {f.summary}\n{m['source']}: {f.source}\n"
+                    f"{f.citation}\n{summary_label}: {summary}\n{m['source']}: {f.source}\n"
                     f"{m['as_of']} {f.as_of.isoformat()} · {m['confidence']}: {f.confidence}"
                 )
                 row[4].text = (
@@ -113,18 +153,36 @@ def gap_report_docx(
                     )
                     or m["no_measure"]
                 )
+                for cell, width in zip(row, _DOCX_WIDTHS_CM, strict=True):
+                    cell.width = Cm(width)
         doc.add_heading(m["research"], level=2)
         if not cg.research:
             doc.add_paragraph(m["no_research"])
         for r in cg.research:
-            note = f": {r.note}" if r.note else ""
+            note = research_note(r.note, lang)
             doc.add_paragraph(
-                f"{r.criterion.title[lang]} ({r.criterion.id}{note})", style="List Bullet"
+                f"{r.criterion.title[lang]} ({r.criterion.id}){': ' + note if note else ''}",
+                style="List Bullet",
             )
     doc.add_paragraph(f"{m['generated_by']} {__version__}")
     output.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(output))
     return output
+
+
+# Column widths (cm) of the gap tables on A4 less 3 cm of margins, as in the PDF.
+_DOCX_WIDTHS_CM = (3.4, 2.0, 3.0, 6.0, 3.6)
+
+
+def _repeat_header(row: Any) -> None:
+    """Mark a table row as a header row that Word repeats on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
 
 
 def matrix_html(catalog: Catalog, lang: str, countries: Sequence[str] | None = None) -> str:
@@ -194,7 +252,23 @@ def heatmap(
             for j, st in enumerate(row):
                 colour = "white" if st in ("met", "not_met") else "black"
                 ax.text(j, i, ASCII_SYMBOLS[st], ha="center", va="center", fontsize=7, color=colour)
-        ax.set_title(f"{m['matrix_title']} — {m['as_of']} {mx.as_of.isoformat()}", fontsize=11)
+        # Area names (in the document's language) above their columns, areas set apart
+        # by a dark line: the column labels are criterion ids, the same in every language.
+        groups: list[tuple[str, int, int]] = []
+        for j, crit in enumerate(mx.criteria):
+            if groups and groups[-1][0] == crit.area:
+                groups[-1] = (crit.area, groups[-1][1], j)
+            else:
+                groups.append((crit.area, j, j))
+        for _, first, _ in groups[1:]:
+            ax.axvline(first - 0.5, color="#222", linewidth=1.6)
+        top = ax.secondary_xaxis("top")
+        top.set_xticks([(a + b) / 2 for _, a, b in groups])
+        top.set_xticklabels([catalog.area_title(area, lang) for area, _, _ in groups], fontsize=8)
+        top.tick_params(length=0)
+        ax.set_title(
+            f"{m['matrix_title']} — {m['as_of']} {mx.as_of.isoformat()}", fontsize=11, pad=18
+        )
         handles = [
             Patch(facecolor=COLOURS[s], edgecolor="#555", label=f"{ASCII_SYMBOLS[s]} {labels[s]}")
             for s in STATUSES
@@ -207,7 +281,7 @@ def heatmap(
             fontsize=8,
             frameon=False,
         )
-        fig.subplots_adjust(left=0.14, right=0.99, top=1 - 0.45 / height, bottom=2.3 / height)
+        fig.subplots_adjust(left=0.14, right=0.99, top=1 - 0.75 / height, bottom=2.3 / height)
         output.parent.mkdir(parents=True, exist_ok=True)
         metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {}
         fig.savefig(str(output), format=fmt, dpi=HEATMAP_DPI, metadata=metadata)
