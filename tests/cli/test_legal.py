@@ -169,3 +169,22 @@ def test_unwritable_output_is_one_line_and_leaves_nothing(tmp_path: Path) -> Non
         "gaps", "BR", "--format", "html", "--output", str(tmp_path), "--packs", str(PACKS)
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_tables_speak_the_chosen_language() -> None:
+    es = invoke(
+        "legal", "show", "BR", "--criterion", "off.grooming", "--packs", str(PACKS), "--lang", "es"
+    )
+    assert "Estado" in es and "Parcial" in es and "Convenio de Lanzarote" in es
+    assert "Resumen" in es and "Engatusar a un niño" in es and "Luring" not in es
+    assert "…" not in es  # long cells wrap, never cut
+    pt = invoke("gaps", "BR", "--packs", str(PACKS), "--lang", "pt")
+    assert "Situação" in pt and "~ Parcial" in pt and "~ partial" not in pt
+    basis = invoke(
+        "legal", "basis", "--from", "AR", "--to", "MX", "--conduct", "possession",
+        "--packs", str(PACKS), "--lang", "pt",
+    )  # fmt: skip
+    assert "Tipificado em ambos: Sim" in basis
+    assert "Convenção de Budapeste" in basis and "Rede 24/7" in basis
+    en = invoke("legal", "compare", "AR", "MX", "--packs", str(PACKS), "--lang", "en")
+    assert "Country comparison" in en and "✗ Not met" in en

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.table import Table
 
 from puente.cli.common import console, err_console, print_json, print_table, settings
 from puente.errors import InputError, ValidationError
@@ -16,7 +17,8 @@ from puente.gaps.basis import legal_basis
 from puente.legal.catalog import collect
 from puente.legal.diff import diff
 from puente.legal.schema import STATUSES, Catalog, Finding
-from puente.report.documents import check_lang
+from puente.report.documents import check_lang, messages
+from puente.report.gaps import status_labels, summary_text
 
 legal_app = typer.Typer(
     help="Legal knowledge base: country packs, baseline criteria, legal basis, matrix.",
@@ -35,6 +37,21 @@ SYMBOL = {"met": "✓", "partial": "~", "not_met": "✗", "unknown": "?"}
 
 def _lang(lang: str | None) -> str:
     return check_lang(lang or settings().lang)
+
+
+def _status(status: str, lang: str) -> str:
+    return f"{SYMBOL[status]} {status_labels(lang)[status]}"
+
+
+def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Like print_table, but long cells (URLs, citations) wrap instead of being cut
+    with an ellipsis: a prosecutor copies the source from here."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
 
 
 def _finding_json(f: Finding, cat: Catalog, lang: str) -> dict[str, Any]:
@@ -100,29 +117,31 @@ def show(
             }
         )
         return
+    m = messages("gaps", lg)
     if criterion:
         f = findings[0]
         crit = cat.criterion(f.criterion_id)
+        summary_label, summary = summary_text(f, lg)
         rows = [
-            ("criterion", f"{crit.id} — {crit.title[lg]}"),
-            ("status", f.status),
-            ("citation", f.citation),
-            ("summary", f.summary),
-            ("source", f.source),
-            ("as_of", f.as_of.isoformat()),
-            ("confidence", f.confidence),
-            ("note", f.note),
-            ("baseline", "; ".join(cat.cite(r) for r in crit.baseline)),
+            (m["criterion"], f"{crit.id} — {crit.title[lg]}"),
+            (m["status"], _status(f.status, lg)),
+            (m["citation"], f.citation),
+            (summary_label, summary),
+            (m["source"], f.source),
+            (m["as_of"], f.as_of.isoformat()),
+            (m["confidence"], f.confidence),
+            (m["note"], f.note),
+            (m["baseline"], "; ".join(cat.cite(r, lg) for r in crit.baseline)),
         ]
-        print_table(f"{pack.name.get(lg)} ({pack.code})", ["field", "value"], rows)
+        _table(f"{pack.name.get(lg)} ({pack.code})", [m["field"], m["value"]], rows)
         return
-    print_table(
-        f"{pack.name.get(lg)} ({pack.code}) — pack as of {pack.as_of.isoformat()}",
-        ["criterion", "status", "citation", "conf.", "as of"],
+    _table(
+        f"{pack.name.get(lg)} ({pack.code}) — {m['pack_as_of']}: {pack.as_of.isoformat()}",
+        [m["criterion"], m["status"], m["citation"], m["conf"], m["as_of"]],
         [
             (
                 f"{cat.criterion(f.criterion_id).title[lg]} ({f.criterion_id})",
-                f"{SYMBOL[f.status]} {f.status}",
+                _status(f.status, lg),
                 f.citation or (f.note or ""),
                 f.confidence,
                 f.as_of.isoformat(),
@@ -156,13 +175,14 @@ def compare(
             }
         )
         return
-    print_table(
-        "compare",
-        ["criterion", *codes],
+    m = messages("gaps", lg)
+    _table(
+        m["compare_title"],
+        [m["criterion"], *codes],
         [
             (
                 f"{crit.title[lg]} ({crit.id})",
-                *(f"{SYMBOL[s]} {s}" for s in (cat.finding(c, crit.id).status for c in codes)),
+                *(_status(cat.finding(c, crit.id).status, lg) for c in codes),
             )
             for crit in cat.criteria
         ],
@@ -239,36 +259,54 @@ def basis(
             }
         )
         return
+    m = messages("gaps", lg)
+
+    def answer(a: str) -> str:
+        return m[f"answer_{a}"]
+
     title = cat.criterion(b.criterion_id).title[lg]
     console.print(
-        f"[bold]{b.from_} → {b.to}: {title}[/] — criminalised in both: {b.criminalised_both}",
+        f"[bold]{b.from_} → {b.to}: {title}[/] — {m['criminalised_both']}: "
+        f"{answer(b.criminalised_both)}",
         highlight=False,
     )
-    print_table(
-        "criminalisation",
-        ["country", "status", "citation", "conf.", "source"],
+    _table(
+        m["criminalisation"],
+        [m["country"], m["status"], m["citation"], m["conf"], m["source"]],
         [
-            (f.country, f.status, f.citation or f.note, f.confidence, f.source)
+            (f.country, _status(f.status, lg), f.citation or f.note, f.confidence, f.source)
             for f in (b.from_finding, b.to_finding)
         ],
     )
-    print_table(
-        "instruments",
-        ["instrument", "both parties", b.from_, b.to],
+    _table(
+        m["instruments"],
+        [m["instrument"], m["both_parties"], b.from_, b.to],
         [
-            (ci.instrument.short, ci.answer, ci.from_finding.status, ci.to_finding.status)
+            (
+                ci.instrument.short_name(lg),
+                answer(ci.answer),
+                _status(ci.from_finding.status, lg),
+                _status(ci.to_finding.status, lg),
+            )
             for ci in b.instruments
         ],
     )
-    print_table(
-        "channels",
-        ["channel", "fits", "why", "basis"],
-        [(c.id, c.answer, c.reason, "; ".join(cat.cite(r) for r in c.basis)) for c in b.channels],
+    _table(
+        m["channels"],
+        [m["channel"], m["fits"], m["why"], m["basis"]],
+        [
+            (
+                m.get(f"channel_{c.id}", c.id),
+                answer(c.answer),
+                c.reason,
+                "; ".join(cat.cite(r, lg) for r in c.basis),
+            )
+            for c in b.channels
+        ],
     )
     if b.unknowns:
         console.print(
-            "unknown (research to do): "
-            + ", ".join(f"{f.country} {f.criterion_id}" for f in b.unknowns),
+            f"{m['unknowns']}: " + ", ".join(f"{f.country} {f.criterion_id}" for f in b.unknowns),
             highlight=False,
         )
 
@@ -303,6 +341,8 @@ def _gaps_json(cg: CountryGaps, cat: Catalog, lang: str) -> dict[str, Any]:
                     "evidence": {
                         "citation": g.finding.citation,
                         "summary": g.finding.summary,
+                        "summary_es": g.finding.summary_es,
+                        "summary_pt": g.finding.summary_pt,
                         "source": g.finding.source,
                         "as_of": g.finding.as_of.isoformat(),
                         "confidence": g.finding.confidence,
@@ -353,28 +393,32 @@ def gaps(
     if fmt == "json":
         print_json([_gaps_json(cg, cat, lg) for cg in reports])
         return
+    m = messages("gaps", lg)
+    labels = status_labels(lg)
     for cg in reports:
-        counts = ", ".join(f"{s} {cg.counts[s]}" for s in STATUSES)
+        counts = ", ".join(f"{labels[s]} {cg.counts[s]}" for s in STATUSES)
         rows = [
             (
                 cat.area_title(ag.area, lg),
                 f"{g.criterion.title[lg]} ({g.criterion.id})",
-                f"{SYMBOL[g.finding.status]} {g.finding.status}",
-                "; ".join(b.citation for b in g.baseline),
+                _status(g.finding.status, lg),
+                "; ".join(cat.cite(b.ref, lg) for b in g.baseline),
                 g.finding.citation,
-                "; ".join(ms.text[lg] for ms in g.measures) or "—",
+                "; ".join(ms.text[lg] for ms in g.measures) or m["no_measure"],
             )
             for ag in cg.areas
             for g in ag.gaps
         ]
-        print_table(
+        _table(
             f"{cat.country_name(cg.country, lg)} ({cg.country}) — {counts}",
-            ["area", "criterion", "status", "baseline", "evidence", "measure"],
+            [m["area"], m["criterion"], m["status"], m["baseline"], m["evidence"], m["measure"]],
             rows,
         )
+        if not rows:
+            console.print(m["no_gaps"], highlight=False)
         if cg.research:
             console.print(
-                "research to do: " + ", ".join(r.criterion.id for r in cg.research),
+                f"{m['research']}: " + ", ".join(r.criterion.id for r in cg.research),
                 highlight=False,
             )
 
