@@ -188,3 +188,20 @@ def test_tables_speak_the_chosen_language() -> None:
     assert "Convenção de Budapeste" in basis and "Rede 24/7" in basis
     en = invoke("legal", "compare", "AR", "MX", "--packs", str(PACKS), "--lang", "en")
     assert "Country comparison" in en and "✗ Not met" in en
+
+
+def test_no_country_pack_and_repeated_country_are_clear_errors(tmp_path: Path) -> None:
+    only_baseline = tmp_path / "baseline"
+    only_baseline.mkdir()
+    (only_baseline / "x.yaml").write_text("kind: measures\nmeasures: []\n", encoding="utf-8")
+    msg = fails("gaps", "--all", "--packs", str(only_baseline))
+    assert msg.startswith(f"{only_baseline}: no country pack")
+    out = tmp_path / "m.html"
+    assert "no country pack" in fails(
+        "legal", "matrix", "--output", str(out), "--packs", str(only_baseline)
+    )
+    assert not out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no pack files" in fails("legal", "validate", str(empty))
+    assert "AR given more than once" in fails("legal", "compare", "AR", "ar", "--packs", str(PACKS))

@@ -209,3 +209,19 @@ def test_cite_in_the_document_language() -> None:
     assert cat.cite("icmec:4", "es") == "Legislación modelo del ICMEC, Criterio 4"
     assert cat.cite("icmec:4") == "ICMEC Model Legislation, Criterion 4"
     assert cat.cite("medellin:iber@", "pt") == "Tratado de Medellín, canal Iber@"
+
+
+def test_empty_citation_or_source_is_reported_not_dropped(tmp_path: Path) -> None:
+    line = next(ln for ln in AR.splitlines() if ln.startswith("    citation:"))
+    problems = _problems([_write(tmp_path, AR.replace(line, '    citation: ""', 1))])
+    assert any(
+        p.endswith("citation: must not be empty (required unless status is unknown)")
+        for p in problems
+    ), problems
+
+
+def test_empty_pack_folder_is_an_error(tmp_path: Path) -> None:
+    from puente.errors import InputError
+
+    with pytest.raises(InputError, match="no pack files"):
+        load_catalog([tmp_path])

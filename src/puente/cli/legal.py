@@ -39,6 +39,14 @@ def _lang(lang: str | None) -> str:
     return check_lang(lang or settings().lang)
 
 
+def _with_countries(cat: Catalog, packs: list[Path] | None) -> Catalog:
+    """A matrix or gap report of no country would be an empty document: say so."""
+    if not cat.countries:
+        where = ", ".join(str(p) for p in packs or ()) or "the bundled packs"
+        raise InputError(f"{where}: no country pack (kind: country) to report on")
+    return cat
+
+
 def _status(status: str, lang: str) -> str:
     return f"{SYMBOL[status]} {status_labels(lang)[status]}"
 
@@ -164,6 +172,9 @@ def compare(
     codes = [cat.country(c).code for c in countries]
     if len(codes) < 2:
         raise InputError("compare needs at least two country codes")
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise InputError(f"compare: country {', '.join(twice)} given more than once")
     if as_json:
         print_json(
             {
@@ -320,7 +331,7 @@ def matrix_cmd(
 ) -> None:
     """Regional matrix (countries × criteria) as an HTML page or a PNG/SVG heatmap."""
     lg = _lang(lang)
-    cat = flow.catalog(packs)
+    cat = _with_countries(flow.catalog(packs), packs)
     path = flow.write_matrix(cat, fmt, lg, output)
     console.print(f"matrix ({fmt}, {len(cat.countries)} countries) -> {path}")
 
@@ -381,7 +392,7 @@ def gaps(
         raise InputError("give one COUNTRY or --all")
     if fmt not in ("table", "json", *flow.REPORT_FORMATS):
         raise InputError(f"unknown format {fmt!r}: use table, json, html, pdf or docx")
-    cat = flow.catalog(packs)
+    cat = _with_countries(flow.catalog(packs), packs)
     codes = list(cat.countries) if all_ else [cat.country(country or "").code]
     if fmt in flow.REPORT_FORMATS:
         if output is None:

@@ -434,8 +434,12 @@ def _parse_finding(
         conf = c.choice(conf_raw, f"{key}.confidence", CONFIDENCES)
     if known:
         for field_name, value in (("citation", citation), ("source", source)):
-            if value is None and m.get(field_name) is None:
+            raw = m.get(field_name)
+            if value is None and raw is None:
                 c.add(f"{key}.{field_name}", "missing", fix)
+            elif value is None and isinstance(raw, str):
+                # An empty text is as good as none; the finding must not vanish silently.
+                c.add(f"{key}.{field_name}", "must not be empty", fix)
         if conf_raw is None:
             c.add(f"{key}.confidence", "missing", f"{fix}; one of H, M, L")
     as_of = c.date(m.get("as_of"), f"{key}.as_of") if "as_of" in m else pack_date
@@ -489,7 +493,10 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files += sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+            found = sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml"))
+            if not found:
+                raise InputError(f"{p}: no pack files (*.yaml, *.yml) in this folder")
+            files += found
         elif p.is_file():
             files.append(p)
         else:
