@@ -11,6 +11,8 @@ store's unique key makes the re-run add only what is missing.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -170,11 +172,12 @@ def import_file(
     )
     tally = _Tally()
     try:
-        with store.writer(target.id) as writer:
+        with store.writer(target.id) as writer, _Background(writer.add) as background:
             _stream(
                 read_items(path, fmt, options),
                 str(path),
-                writer.add,
+                background.put,
+                background.finish,
                 tally,
                 batch_size,
                 progress,
@@ -240,6 +243,7 @@ def _stream(
     items: Iterable[Item],
     source: str,
     write: Callable[[Sequence[Entry]], int],
+    finish: Callable[[], int],
     tally: _Tally,
     batch_size: int,
     progress: Progress,
@@ -283,8 +287,62 @@ def _stream(
                 on_progress(progress.done, progress.total, tally.entries)
     if batch:
         tally.added += write(batch)
+    tally.added += finish()
     if on_progress is not None:
         on_progress(progress.total, progress.total, tally.entries)
+
+
+class _Background:
+    """Writes batches in a second thread while the next ones are parsed.
+
+    SQLite and psycopg release the GIL while the database works, so parsing and writing
+    overlap. At most two batches wait (bounded memory). A write error stops the import at
+    the next ``put``; leaving the block early (error, Ctrl-C) lets queued batches go unwritten,
+    which is what an interrupted import may do: the re-run adds them.
+    """
+
+    def __init__(self, write: Callable[[Sequence[Entry]], int]) -> None:
+        self._write = write
+        self._queue: queue.Queue[Sequence[Entry] | None] = queue.Queue(maxsize=2)
+        self._added = 0
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hashset-writer", daemon=True)
+
+    def __enter__(self) -> _Background:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self._error is not None or self._stop.is_set():
+                continue  # drain: the producer must never block on a dead writer
+            try:
+                self._added += self._write(batch)
+            except BaseException as exc:
+                self._error = exc
+
+    def put(self, batch: Sequence[Entry]) -> int:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(batch)
+        return 0
+
+    def finish(self) -> int:
+        """Wait for every queued batch; the number of entries added, or the write error."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._added
 
 
 # -- export ---------------------------------------------------------------------------------
