@@ -85,6 +85,15 @@ def test_pdf_renders_every_country(cat: Catalog, tmp_path: Path, lang: str) -> N
     for code in cat.countries:
         assert f"({code})" in text, code
         assert cat.country_name(code, lang) in text
+    # Each country starts on a page of its own (no heading orphaned at a page foot).
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() or "" for page in PdfReader(str(pdf)).pages]
+    first = [
+        next(i for i, t in enumerate(pages) if f"{cat.country_name(c, lang)} ({c})" in t)
+        for c in cat.countries
+    ]
+    assert len(set(first)) == len(first), first
 
 
 @pytest.mark.parametrize("lang", ["es", "pt", "en"])
