@@ -195,3 +195,6 @@ def test_docx_is_a4_with_bold_repeating_header(cat: Catalog, tmp_path: Path) -> 
     cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "Resumo: Aliciar uma criança" in cells
     assert "Convenção de Lanzarote, Art. 23" in cells
+    breaks = Document(str(gap_report_docx(cat, None, "es", tmp_path / "all.docx")))
+    xml = breaks.element.body.xml
+    assert xml.count('w:type="page"') == len(cat.countries) - 1  # a page per country
