@@ -195,6 +195,8 @@ def test_scan_and_results(cli: Any, tmp_path: Path) -> None:
     assert cli("scan", case_id, "1", "--resume").code == 4
     unknown = cli("scan", case_id, "1", "--hashsets", "no-such-set")
     assert unknown.code == 3 and "no-such-set" in unknown.err
+    unknown = cli("scan", case_id, "1", "--hashsets", "other-set,no-such-set")
+    assert unknown.code == 3 and "set" in unknown.err
 
 
 def test_scan_bad_input(cli: Any, tmp_path: Path) -> None:
@@ -249,3 +251,21 @@ def test_run_demo_prints_report_and_summary(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out
     assert report.exists() and str(report) in out.replace("\n", "")
     assert "matched the demo set" in out
+
+
+def test_scan_matches_named_sets(cli: Any, tmp_path: Path) -> None:
+    from puente.cli.common import engine
+    from puente.flows import hashsets as hashset_flows
+
+    case_id, root = _scanned_case(cli, tmp_path)
+    hashset_flows.add_files(engine(), "set-a", [root / "docs" / "doc0.txt"], "csam")
+    hashset_flows.add_files(engine(), "set-b", [root / "docs" / "doc1.txt"], "known_good")
+    run = cli("scan", case_id, "1", "--workers", "1", "--hashsets", "set-a,set-b", "--json")
+    assert run.code == 0, run.err
+    summary = run.json()
+    assert summary["counts"]["matched"] == 2
+    assert sorted(h["name"] for h in summary["scan"]["hashsets"]) == ["set-a", "set-b"]
+    only_a = cli("scan", case_id, "1", "--workers", "1", "--hashsets", "set-a", "--json")
+    assert only_a.json()["counts"]["matched"] == 1
+    rows = cli("results", case_id, "--category", "csam", "--json").json()
+    assert [(r["path"], r["sets"]) for r in rows] == [("docs/doc0.txt", "set-a")]

@@ -318,7 +318,7 @@ def scan(
     case_id: int = typer.Argument(..., metavar="CASE", help="Case id."),
     evidence_id: int = typer.Argument(..., metavar="EVIDENCE_ID", help="Evidence item id."),
     hashsets: list[str] | None = typer.Option(
-        None, "--hashsets", help="Hash sets to match against (repeat; default: all)."
+        None, "--hashsets", help="Hash sets to match against (repeat or a,b; default: all)."
     ),
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="Worker processes (default: PUENTE_WORKERS, all cores)."
@@ -330,7 +330,8 @@ def scan(
 ) -> None:
     """Hash every file and archive member of the evidence (read-only) and match it."""
     args: dict[str, Any] = {
-        "hashsets": hashsets or None,
+        # Repeat the option or separate names with commas: --hashsets a,b
+        "hashsets": [n.strip() for v in hashsets or () for n in v.split(",") if n.strip()] or None,
         "workers": workers,
         "resume": resume,
     }
@@ -400,7 +401,9 @@ def _result_row(item: ScanItem) -> dict[str, Any]:
         "depth": item.depth,
         "container": item.container,
         "categories": ";".join(item.categories),
-        "sets": ";".join(sorted({f"{m.set_name}@{m.set_version}" for m in item.matches})),
+        "sets": ";".join(
+            sorted({f"{m.set_name}@{m.set_version}".rstrip("@") for m in item.matches})
+        ),
     }
 
 
