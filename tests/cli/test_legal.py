@@ -205,3 +205,15 @@ def test_no_country_pack_and_repeated_country_are_clear_errors(tmp_path: Path) -
     empty.mkdir()
     assert "no pack files" in fails("legal", "validate", str(empty))
     assert "AR given more than once" in fails("legal", "compare", "AR", "ar", "--packs", str(PACKS))
+
+
+def test_diff_against_a_one_country_draft(tmp_path: Path) -> None:
+    """The documented workflow: a draft folder with only the corrected country."""
+    draft = tmp_path / "draft"
+    draft.mkdir()
+    text = (PACKS / "ar.yaml").read_text(encoding="utf-8")
+    (draft / "ar.yaml").write_text(text.replace("status: partial", "status: met", 1), "utf-8")
+    out = invoke("legal", "diff", str(PACKS), str(draft))
+    assert "1 change(s)" in out and "coop.party_budapest_protocol2" in out
+    assert "removed" not in out
+    assert "(not compared): BR, MX" in out.replace("\n", "")

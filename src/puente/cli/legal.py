@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from puente.cli.common import console, err_console, print_json, print_table, settings
+from puente.cli.common import console, err_console, print_json, settings
 from puente.errors import InputError, ValidationError
 from puente.flows import legal as flow
 from puente.gaps.analyse import CountryGaps, analyse
@@ -51,12 +51,13 @@ def _status(status: str, lang: str) -> str:
     return f"{SYMBOL[status]} {status_labels(lang)[status]}"
 
 
-def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]], *, ids: int = 0) -> None:
     """Like print_table, but long cells (URLs, citations) wrap instead of being cut
     with an ellipsis: a prosecutor copies the source from here."""
     table = Table(title=title)
-    for col in columns:
-        table.add_column(col, overflow="fold")
+    for i, col in enumerate(columns):
+        # The first ``ids`` columns hold codes and ids, which must never be split.
+        table.add_column(col, overflow="fold", no_wrap=i < ids)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
@@ -211,23 +212,33 @@ def diff_cmd(
     if as_json:
         print_json([asdict(c) for c in changes])
         return
-    if not changes:
-        console.print("no changes in status or citation")
-        return
-    print_table(
-        f"{len(changes)} change(s)",
-        ["country", "criterion", "change", "old", "new"],
-        [
-            (
-                c.country,
-                c.criterion_id,
-                c.kind,
-                f"{c.old_status or ''} {c.old_citation or ''}".strip(),
-                f"{c.new_status or ''} {c.new_citation or ''}".strip(),
-            )
-            for c in changes
-        ],
-    )
+    # A draft folder usually holds only the countries being corrected: whole countries
+    # missing on one side go on one line each instead of burying the real changes.
+    only_old = [c.country for c in changes if c.criterion_id == "*" and c.kind == "removed"]
+    only_new = [c.country for c in changes if c.criterion_id == "*" and c.kind == "added"]
+    rows = [c for c in changes if c.criterion_id != "*"]
+    if rows:
+        _table(
+            f"{len(rows)} change(s)",
+            ["country", "criterion", "change", "old", "new"],
+            [
+                (
+                    c.country,
+                    c.criterion_id,
+                    c.kind,
+                    f"{c.old_status or ''} {c.old_citation or ''}".strip(),
+                    f"{c.new_status or ''} {c.new_citation or ''}".strip(),
+                )
+                for c in rows
+            ],
+            ids=3,
+        )
+    else:
+        console.print("no changes in status or citation", highlight=False)
+    if only_old:
+        console.print(f"only in {old} (not compared): {', '.join(only_old)}", highlight=False)
+    if only_new:
+        console.print(f"only in {new} (new country): {', '.join(only_new)}", highlight=False)
 
 
 @legal_app.command("basis")
