@@ -65,3 +65,13 @@ def test_agrees_with_a_dict(values: list[int], seed: int) -> None:
     got = index.lookup_many(("md5", p) for p in probes)
     for p in probes:
         assert set(got[("md5", p)]) == expected.get(p, set())
+
+
+def test_shared_prefix_is_not_a_match() -> None:
+    prefix = "ab" * 8
+    first, second, absent = prefix + "00" * 8, prefix + "ff" * 8, prefix + "77" * 8
+    index = ExactIndex([("md5", first, A), ("md5", second, B), ("md5", second, A)])
+    got = index.lookup_many([("md5", first), ("md5", second), ("md5", absent)])
+    assert got[("md5", first)] == (A,)
+    assert set(got[("md5", second)]) == {A, B}
+    assert got[("md5", absent)] == ()
