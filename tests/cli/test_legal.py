@@ -129,8 +129,8 @@ def test_gaps_table_and_json() -> None:
 
 
 def test_gaps_documents(tmp_path: Path) -> None:
-    for fmt in ("html", "docx"):
-        out = tmp_path / f"gaps.{fmt}"
+    for fmt in ("html", "DOCX"):  # the format name in any case
+        out = tmp_path / f"gaps.{fmt.lower()}"
         invoke("gaps", "--all", "--format", fmt, "--output", str(out), "--packs", str(PACKS))
         assert out.stat().st_size > 1000
     assert not list(tmp_path.glob(".*part*"))
@@ -141,6 +141,8 @@ def test_gaps_needs_country_or_all_and_output(tmp_path: Path) -> None:
     assert "--output" in fails("gaps", "AR", "--format", "pdf")
     assert "xls" in fails("gaps", "AR", "--format", "xls", "--output", str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()
+    assert "--output is for html" in fails("gaps", "AR", "--output", str(tmp_path / "x.txt"))
+    assert not (tmp_path / "x.txt").exists()
 
 
 def test_matrix_files(tmp_path: Path) -> None:

@@ -343,6 +343,7 @@ def matrix_cmd(
     """Regional matrix (countries × criteria) as an HTML page or a PNG/SVG heatmap."""
     lg = _lang(lang)
     cat = _with_countries(flow.catalog(packs), packs)
+    fmt = fmt.lower()
     path = flow.write_matrix(cat, fmt, lg, output)
     console.print(f"matrix ({fmt}, {len(cat.countries)} countries) -> {path}")
 
@@ -401,8 +402,12 @@ def gaps(
     lg = _lang(lang)
     if bool(country) == all_:
         raise InputError("give one COUNTRY or --all")
+    fmt = fmt.lower()
     if fmt not in ("table", "json", *flow.REPORT_FORMATS):
         raise InputError(f"unknown format {fmt!r}: use table, json, html, pdf or docx")
+    if output is not None and fmt in ("table", "json"):
+        # Silently printing to the terminal would leave the user looking for a file.
+        raise InputError(f"--output is for html, pdf or docx; --format {fmt} prints here")
     cat = _with_countries(flow.catalog(packs), packs)
     codes = list(cat.countries) if all_ else [cat.country(country or "").code]
     if fmt in flow.REPORT_FORMATS:
