@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from puente.cases.custody import GENESIS, entry_hash, next_entry, verify
 from puente.cases.model import CustodyEntry
@@ -159,3 +162,36 @@ def test_every_single_byte_flip_of_a_stored_field_is_detected() -> None:
                 tampered = list(log)
                 tampered[index] = dataclasses.replace(entry, **{field: flipped})
                 assert verify(tampered, head=head), (index, field, pos)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=12),
+    kind=st.sampled_from(["flip", "delete", "insert", "swap", "truncate", "rehash"]),
+    data=st.data(),
+)
+def test_random_single_mutations_are_always_detected(n: int, kind: str, data: Any) -> None:
+    log = make_log(n)
+    head = (log[-1].seq, log[-1].entry_hash)
+    i = data.draw(st.integers(min_value=0, max_value=n - 1))
+    if kind == "flip":
+        field = data.draw(st.sampled_from(["operator", "action", "prev_hash", "entry_hash"]))
+        text = getattr(log[i], field)
+        pos = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+        flipped = text[:pos] + chr(ord(text[pos]) ^ 1) + text[pos + 1 :]
+        log[i] = dataclasses.replace(log[i], **{field: flipped})
+    elif kind == "delete":
+        del log[i]
+    elif kind == "insert":
+        log.insert(i, next_entry(log[i - 1] if i else None, 7, T0, "x", "export", {}))
+    elif kind == "swap":
+        if n < 2:
+            return
+        j = data.draw(st.integers(min_value=0, max_value=n - 1).filter(lambda j: j != i))
+        log[i], log[j] = log[j], log[i]
+    elif kind == "truncate":
+        del log[i:]
+    else:
+        forged = dataclasses.replace(log[i], details={"forged": True})
+        log[i] = dataclasses.replace(forged, entry_hash=entry_hash(forged))
+    assert verify(log, case_id=7, head=head)
