@@ -126,7 +126,7 @@ def test_no_statute_wording_in_product_text() -> None:
     ("lang", "needle"),
     [
         ("es", "La conducta off.distribution no es delito en BR: BR: no (BR example citation"),
-        ("pt", "A conduta off.distribution não é crime em BR: BR: não (BR example citation"),
+        ("pt", "A conduta off.distribution não é crime no Brasil: BR: não (BR example citation"),
         ("en", "The conduct off.distribution is not an offence in BR: BR: no (BR example citation"),
     ],
 )
@@ -174,3 +174,29 @@ def test_golden_with_review_notes(lang: str) -> None:
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_draft_is_dated_in_the_requesting_countrys_time_zone() -> None:
+    from datetime import UTC, datetime
+
+    # 02:00 UTC on 2 Oct is still the evening of 1 Oct in Mexico City (UTC-6).
+    late = datetime(2026, 10, 2, 2, 0, tzinfo=UTC)
+    draft = prepare(
+        RequestType.PRESERVATION, CASE, parsed(), legal_context("MX", "BR"), lang="pt", now=late
+    )
+    text = render(draft).text
+    assert "Data: 2026-10-01" in text and "2026-10-02" not in text
+
+
+def test_portuguese_country_names_take_their_article() -> None:
+    from puente.drafting.render import pt_in, pt_of
+
+    assert pt_in("BR", "Brasil") == "no Brasil" and pt_of("BR", "Brasil") == "do Brasil"
+    assert pt_in("AR", "Argentina") == "na Argentina" and pt_of("ES", "Espanha") == "da Espanha"
+    assert pt_in("HN", "Honduras") == "em Honduras" and pt_of("SV", "El Salvador") == (
+        "de El Salvador"
+    )
+    legal = legal_context(known_channels=False)
+    text = render(prepare(RequestType.PRESERVATION, CASE, parsed(), legal, lang="pt", now=NOW)).text
+    assert "aplicável na Argentina" in text and "24/7 do Brasil (BR)" in text
+    assert " em Argentina" not in text and " de Brasil" not in text

@@ -8,9 +8,11 @@ paragraphs. The same text is pinned by golden files.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -18,11 +20,63 @@ from puente.drafting.model import Draft, LegalFact
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+# The zone of each country's capital: a draft is dated where it is signed, not in UTC
+# (an evening draft in Mexico City is already "tomorrow" in UTC).
+CAPITAL_ZONES = {
+    "AR": "America/Argentina/Buenos_Aires",
+    "BO": "America/La_Paz",
+    "BR": "America/Sao_Paulo",
+    "CL": "America/Santiago",
+    "CR": "America/Costa_Rica",
+    "EC": "America/Guayaquil",
+    "SV": "America/El_Salvador",
+    "GT": "America/Guatemala",
+    "HN": "America/Tegucigalpa",
+    "MX": "America/Mexico_City",
+    "PY": "America/Asuncion",
+    "UY": "America/Montevideo",
+    "ES": "Europe/Madrid",
+}
+
+# Portuguese puts an article before most country names: "no Brasil", "na Argentina",
+# "do México", but "em Honduras", "de El Salvador".
+PT_ARTICLES = {
+    "AR": "a",
+    "BO": "a",
+    "BR": "o",
+    "CL": "o",
+    "CR": "a",
+    "EC": "o",
+    "GT": "a",
+    "MX": "o",
+    "PY": "o",
+    "UY": "o",
+    "ES": "a",
+}
+
+
+def local_date(at: datetime, country: str) -> date:
+    """The calendar date at ``at`` in the country's capital (UTC if the zone is unavailable)."""
+    try:
+        return at.astimezone(ZoneInfo(CAPITAL_ZONES[country])).date()
+    except (KeyError, ZoneInfoNotFoundError, ValueError):
+        return at.date()
+
+
+def pt_in(code: str, name: str) -> str:
+    """ "no Brasil", "na Argentina", "em Honduras"."""
+    return {"o": "no", "a": "na"}.get(PT_ARTICLES.get(code, ""), "em") + " " + name
+
+
+def pt_of(code: str, name: str) -> str:
+    """ "do Brasil", "da Argentina", "de Honduras"."""
+    return {"o": "do", "a": "da"}.get(PT_ARTICLES.get(code, ""), "de") + " " + name
+
 
 @cache
 def environment() -> Environment:
     # Plain text out: escaping happens in the HTML/DOCX writers, not here.
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=False,
         undefined=StrictUndefined,
@@ -30,6 +84,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(pt_in=pt_in, pt_of=pt_of)
+    return env
 
 
 def template_name(kind: str, lang: str) -> str:
@@ -80,7 +136,7 @@ def context(draft: Draft) -> dict[str, Any]:
             {"code": n.code, "facts": [fact_line(f) for f in n.facts], **dict(n.values)}
             for n in draft.notices
         ],
-        "date": draft.created_at.date().isoformat(),
+        "date": local_date(draft.created_at, draft.requesting_country).isoformat(),
         "medellin_requesting": fact_line(
             legal.party(draft.requesting_country, "coop.party_medellin")
         ),
@@ -108,3 +164,8 @@ def render_text(draft: Draft) -> str:
 
 def render(draft: Draft) -> Draft:
     return replace(draft, text=render_text(draft))
+
+
+def review_notes(text: str) -> list[str]:
+    """The draft's review notes (its ``> `` lines), worded in the draft's language."""
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("> ")]
