@@ -219,3 +219,37 @@ def test_example_facts_file_drafts(cli: Any, case: str, tmp_path: Path) -> None:
     )
     assert run.code == 0, run.err
     assert sorted(Path(p).suffix for p in run.json()["documents"]) == [".docx", ".html", ".pdf"]
+
+
+def test_facts_not_a_mapping_is_one_line(cli: Any, case: str, tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    run = cli(
+        "request", "draft", case, "--type", "preservation", "--from", "AR", "--to", "BR",
+        "--facts", str(path),
+    )  # fmt: skip
+    assert run.code == 2
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "must be a YAML mapping of fields, not a list" in lines[0]
+    assert "Traceback" not in run.err and _requests() == 0
+
+
+@pytest.mark.parametrize(
+    ("to", "lang", "label", "words"),
+    [
+        ("BR", "pt", "aviso:", "ponto de contato 24/7) do Brasil não consta"),
+        ("BR", "es", "aviso:", "punto de contacto 24/7) de BR no figura"),
+    ],
+)
+def test_draft_warnings_speak_the_drafts_language(
+    cli: Any, case: str, facts: Path, tmp_path: Path, to: str, lang: str, label: str, words: str
+) -> None:
+    run = cli(
+        "request", "draft", case, "--type", "preservation", "--from", "AR", "--to", to,
+        "--lang", lang, "--facts", str(facts), "--output-dir", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    err = " ".join(run.err.split())
+    assert label in err and words in err
+    if lang != "en":
+        assert "warning:" not in err and "unknown in the channels pack" not in err

@@ -91,8 +91,16 @@ def request_draft(
     )
     for path in drafted.documents:
         console.print(f"  {path}", highlight=False)
-    for warning in r.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    # The terminal speaks the draft's language: its review notes are the warnings, worded
+    # by the templates. English keeps the fuller English warnings.
+    notes = list(r.warnings)
+    if r.lang != "en":
+        from puente.drafting.render import review_notes
+
+        notes = review_notes(drafted.draft.text) or notes
+    label = {"es": "aviso", "pt": "aviso"}.get(r.lang, "warning")
+    for note in notes:
+        err_console.print(f"[yellow]{label}:[/] {note}", highlight=False, soft_wrap=True)
 
 
 @request_app.command("example")

@@ -65,12 +65,20 @@ def read_facts(path: Path | None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"facts file {str(path)!r} cannot be read: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = f"invalid YAML: {getattr(exc, 'problem', exc)}"
         raise FormatError(str(path), problem, line) from None
+    # Not a mapping: one clear line, not every field reported missing on top of it.
+    if raw is not None and not isinstance(raw, dict):
+        raise FormatError(
+            str(path),
+            f"must be a YAML mapping of fields, not a {type(raw).__name__} "
+            "(start from 'puente request example'; fields: docs/cooperation.md)",
+        )
+    return raw
 
 
 def default_knowledge_base() -> Catalog:
