@@ -44,10 +44,20 @@ def test_validate_bad_pack_names_file_and_key(tmp_path: Path) -> None:
     text = (PACKS / "ar.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "ar.yaml"
     bad.write_text(text.replace("country: AR", "country: AQ"), encoding="utf-8")
+    bad.write_text(
+        text.replace("country: AR", "country: AQ").replace("off.possession:", "off.posession:"),
+        encoding="utf-8",
+    )
     out = cli("legal", "validate", str(bad))
     assert out.returncode == 2
     assert f"{bad}: country" in out.stderr and "'AQ'" in out.stderr
+    # A bad country code does not hide the other problems of the file.
+    assert f"{bad}: criteria.off.posession: unknown criterion id" in out.stderr
+    assert f"{bad}: criteria.off.possession: missing" in out.stderr
     assert "Traceback" not in out.stderr
+    # Each problem once, then one line that counts them.
+    assert out.stderr.count("'AQ'") == 1
+    assert out.stderr.strip().splitlines()[-1] == f"error: {bad}: 3 problem(s), listed above"
 
 
 def test_validate_duplicate_key_is_one_clear_line(tmp_path: Path) -> None:

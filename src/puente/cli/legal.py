@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from puente.cli.common import console, err_console, print_json, settings
-from puente.errors import InputError, ValidationError
+from puente.errors import InputError
 from puente.flows import legal as flow
 from puente.gaps.analyse import CountryGaps, analyse
 from puente.gaps.basis import legal_basis
@@ -92,9 +92,10 @@ def validate(
         if not as_json:
             for p in problems:
                 err_console.print(f"[red]✗[/] {p}", highlight=False, soft_wrap=True)
-        raise ValidationError(
-            ", ".join(str(p) for p in paths) if paths else "bundled legal packs", problems
-        )
+        subject = ", ".join(str(p) for p in paths) if paths else "bundled legal packs"
+        # The problems are listed above (or in the JSON); the error line only counts them.
+        where = "in the JSON output" if as_json else "above"
+        raise InputError(f"{subject}: {len(problems)} problem(s), listed {where}")
     if not as_json and catalog is not None:
         console.print(
             f"ok: {len(catalog.criteria)} criteria, {len(catalog.instruments)} instruments, "

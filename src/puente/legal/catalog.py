@@ -400,8 +400,10 @@ def _parse_country(data: dict[str, Any], c: _Checker, out: _Parsed) -> None:
     crits = data.get("criteria")
     findings: list[Finding] = []
     if crits is not None and c.mapping(crits, "criteria") is not None:
-        if code and code not in out.present:
-            out.present[code] = (c.file, {str(k) for k in crits})
+        # Keyed by file when the code is bad, so criterion ids are still checked.
+        where = code or f"?{c.file}"
+        if where not in out.present:
+            out.present[where] = (c.file, {str(k) for k in crits})
         for cid, entry in crits.items():
             f = _parse_finding(str(cid), entry, c, code or "??", pack_date)
             if f is not None:
