@@ -225,3 +225,11 @@ def test_empty_pack_folder_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="no pack files"):
         load_catalog([tmp_path])
+
+
+def test_missing_kind_is_named(tmp_path: Path) -> None:
+    problems = _problems([_write(tmp_path, "country: AR\n")])
+    assert any(
+        p.endswith("ar.yaml: kind: missing (one of criteria, measures, instrument, country)")
+        for p in problems
+    ), problems

@@ -535,7 +535,8 @@ def collect(paths: Sequence[Path] | None = None) -> tuple[Catalog | None, list[P
         c = _Checker(_display(f), problems)
         kind = str(data.get("kind"))
         if kind not in KINDS:
-            c.add("kind", f"{data.get('kind')!r} is not a pack kind", f"one of {', '.join(KINDS)}")
+            what = "missing" if data.get("kind") is None else f"{data['kind']!r} is not a pack kind"
+            c.add("kind", what, f"one of {', '.join(KINDS)}")
             continue
         out.files.setdefault(str(kind), c.file)
         _PARSERS[str(kind)](data, c, out)
