@@ -8,8 +8,8 @@ family, the edited copy is the query and the original's hash is the stored entry
 hash set holds: one PDQ per known image). Methods, side by side in the same run:
 
 * ``ours``  - Puente's default query side: the 8 dihedral hashes of the query (one DCT),
-  plus the 8 of its border-trimmed version when uniform bars were found; match if any is
-  ≤ 31 from the stored PDQ.
+  plus the 8 of its border-trimmed version after each trimming step when uniform bars were
+  found; match if any is ≤ 31 from the stored PDQ.
 * ``ours_exact`` - the same with the 8 exact dihedral hashes (4 DCTs, HashPolicy option).
 * ``ours_48`` - ``ours`` at distance ≤ 48: a measured "needs review" tier, not a match.
 * ``pdq_dih`` - the 8 dihedral hashes derived from one DCT (``compute_dihedral``), no trimming.
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import imagehash
 
-from puente.hashing.pdq import exact_dihedral, hash_array, trim_borders
+from puente.hashing.pdq import exact_dihedral, hash_array, trim_steps
 
 THRESHOLD = 31
 PHASH_THRESHOLD = 8
@@ -199,8 +199,7 @@ def query_sets(im: Image.Image) -> dict[str, list[int]]:
     derived, _ = hash_array(rgb)
     ours = list(derived)
     exact = list(exact_dihedral(rgb))
-    kept, box = trim_borders(rgb)
-    if box is not None:
+    for kept, _box in trim_steps(rgb):  # each step: bar cut, then margins, …
         trimmed = np.ascontiguousarray(kept)
         ours += list(hash_array(trimmed)[0])
         exact += list(exact_dihedral(trimmed))

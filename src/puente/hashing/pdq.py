@@ -93,6 +93,9 @@ class PdqResult:
     trimmed: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) kept, if cut
     # the 8 hashes of the trimmed image (same orientation and dihedral mode), if bars were cut
     trimmed_dihedral: tuple[str, ...] | None = None
+    # earlier trimming steps (a bar cut, before a uniform margin or photo edge went too):
+    # ((left, top, right, bottom), 8 hashes) each; query them as well
+    trim_steps: tuple[tuple[tuple[int, int, int, int], tuple[str, ...]], ...] = ()
 
 
 def hamming(a: str, b: str) -> int:
@@ -180,6 +183,17 @@ def _exif_orientation(im: Image.Image) -> int:
 def trim_borders(
     rgb: npt.NDArray[np.uint8], *, tolerance: int = 12, max_fraction: float = 0.4
 ) -> tuple[npt.NDArray[np.uint8], tuple[int, int, int, int] | None]:
+    """The last step of ``trim_steps`` (everything uniform cut), or (rgb, None)."""
+    steps = trim_steps(rgb, tolerance=tolerance, max_fraction=max_fraction)
+    return steps[-1] if steps else (rgb, None)
+
+
+Box = tuple[int, int, int, int]
+
+
+def trim_steps(
+    rgb: npt.NDArray[np.uint8], *, tolerance: int = 12, max_fraction: float = 0.4
+) -> list[tuple[npt.NDArray[np.uint8], Box]]:
     """Cut uniform bars (letterbox, pillarbox, frames, any colour) from the edges.
 
     A line (row or column) is part of a bar when all its pixels are within ``tolerance`` of
@@ -187,11 +201,13 @@ def trim_borders(
     frames (a title bar, then a margin) go too. At most ``max_fraction`` of each dimension
     is cut per side, and nothing when the rest would be under 16 px (an almost uniform image
     is left alone). Returns the kept view and (left, top, right, bottom) in the decoded
-    image's pixels, or None when nothing was cut.
+    image's pixels, after each pass (a bar, then a margin, …): the photo's own uniform edge
+    may be cut in a later pass, so callers query every step. Empty when nothing was cut.
     """
     h, w = rgb.shape[:2]
+    steps: list[tuple[npt.NDArray[np.uint8], Box]] = []
     if h < 32 or w < 32:
-        return rgb, None
+        return steps
     a = rgb.astype(np.int16)
     top, bottom, left, right = 0, h, 0, w
 
@@ -217,9 +233,10 @@ def trim_borders(
         if not (t or b or lft or r):
             break
         top, bottom, left, right = top + t, bottom - b, left + lft, right - r
-    if (top, bottom, left, right) == (0, h, 0, w) or bottom - top < 16 or right - left < 16:
-        return rgb, None
-    return rgb[top:bottom, left:right], (left, top, right, bottom)
+        if bottom - top < 16 or right - left < 16:
+            break
+        steps.append((rgb[top:bottom, left:right], (left, top, right, bottom)))
+    return steps
 
 
 def hash_image(
@@ -261,27 +278,21 @@ def hash_image(
             raise LimitExceeded(where, "memory", f"{width}x{height}: {exc}") from exc
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             raise FormatError(where, f"cannot decode image: {type(exc).__name__}: {exc}") from exc
-    trimmed = trimmed_rgb = None
-    if pol.trim_borders:
-        kept, trimmed = trim_borders(rgb)
-        if trimmed is not None:
-            trimmed_rgb = np.ascontiguousarray(kept)
+    steps = trim_steps(rgb) if pol.trim_borders else []
     displayed, stored = EXIF_TO_VARIANT[orientation], 0
     if pol.orientation == "displayed" and displayed != 0:
         # Hash the displayed pixels themselves: a derived dihedral hash is only close to the
         # hash of the transformed image (grid alignment), and the primary hash must be exact.
         rgb = _apply_exif(rgb, orientation)
-        if trimmed_rgb is not None:
-            trimmed_rgb = _apply_exif(trimmed_rgb, orientation)
+        steps = [(_apply_exif(np.ascontiguousarray(k), orientation), b) for k, b in steps]
         displayed, stored = 0, _INVERSE_VARIANT[displayed]
     dihedral, quality = hash_array(rgb)
     if pol.exact_dihedral:
         dihedral = exact_dihedral(rgb)
-    trimmed_dihedral = None
-    if trimmed_rgb is not None:
-        trimmed_dihedral = (
-            exact_dihedral(trimmed_rgb) if pol.exact_dihedral else hash_array(trimmed_rgb)[0]
-        )
+    trim_sets = []
+    for kept, box in steps:
+        arr = np.ascontiguousarray(kept)
+        trim_sets.append((box, exact_dihedral(arr) if pol.exact_dihedral else hash_array(arr)[0]))
     return PdqResult(
         hash_hex=dihedral[0],
         quality=quality,
@@ -295,8 +306,9 @@ def hash_image(
         displayed_variant=displayed,
         stored_variant=stored,
         frames=frames,
-        trimmed=trimmed,
-        trimmed_dihedral=trimmed_dihedral,
+        trimmed=trim_sets[-1][0] if trim_sets else None,
+        trimmed_dihedral=trim_sets[-1][1] if trim_sets else None,
+        trim_steps=tuple(trim_sets[:-1]),
     )
 
 

@@ -19,13 +19,16 @@ from puente.match.near import NearIndex
 class PerceptualMatch:
     entry_id: int  # row of the stored code in the NearIndex
     distance: int
-    variant: str  # DIHEDRAL_NAMES entry, prefixed "trimmed:" for the trimmed image
+    variant: str  # DIHEDRAL_NAMES entry; "trimmed:" prefix: border-trimmed image
+    # ("trimmedK:": after trimming step K only, see PdqResult.trim_steps)
     query_hash: str  # the scanned image's hash that matched
 
 
 def query_hashes(result: PdqResult) -> list[tuple[str, str]]:
     """(variant, hash) pairs to look up for one scanned image, plain hash first."""
     pairs = list(zip(DIHEDRAL_NAMES, result.dihedral, strict=True))
+    for k, (_, hashes) in enumerate(result.trim_steps, start=1):
+        pairs += [(f"trimmed{k}:{n}", h) for n, h in zip(DIHEDRAL_NAMES, hashes, strict=True)]
     if result.trimmed_dihedral is not None:
         pairs += [
             (f"trimmed:{n}", h)
