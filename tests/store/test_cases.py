@@ -196,12 +196,18 @@ def test_scan_items_are_idempotent_and_carry_matches(store: CaseStore) -> None:
     store.add_items(scan.id, batch)  # a resumed scan seeing them again
     store.add_items(scan.id, [_item("d.txt")])
     assert store.count_items(scan.id) == 4
-    items = list(store.items([scan.id]))
+    # Member names longer than a PostgreSQL index entry are stored (and deduplicated) too.
+    long_name = "b.zip!/" + "ñ" * 4000
+    store.add_items(scan.id, [_item(long_name, md5="e" * 32, matches=(match,))] * 2)
+    assert store.count_items(scan.id) == 5
+    store.add_items(scan.id, [_item(long_name)])
+    assert store.count_items(scan.id) == 5
+    items = [i for i in store.items([scan.id]) if i.path != long_name]
     assert [i.path for i in items] == ["a.jpg", "b.zip", "b.zip!/ü/c.png", "d.txt"]
     assert items[0].matches == (match,) and not items[1].matches
     assert items[2].depth == 1 and items[2].container == "b.zip"
-    assert [i.path for i in store.items([scan.id], matched_only=True)] == ["a.jpg"]
-    assert [i.path for i in store.items([scan.id], category="csam")] == ["a.jpg"]
+    assert [i.path for i in store.items([scan.id], matched_only=True)] == ["a.jpg", long_name]
+    assert [i.path for i in store.items([scan.id], category="csam")] == ["a.jpg", long_name]
     assert list(store.items([scan.id], category="other")) == []
     assert store.stored_top_level(scan.id) == {
         "a.jpg": "image/png",

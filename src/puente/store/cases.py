@@ -8,6 +8,7 @@ so a resumed scan that sees a path again stores it once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
@@ -104,10 +105,13 @@ class ScanRow(Base):
 
 class ScanItemRow(Base):
     __tablename__ = "scan_items"
-    __table_args__ = (UniqueConstraint("scan_id", "path", name="uq_scan_items_scan_path"),)
+    # Unique on a digest of the path: member names can be longer than a PostgreSQL
+    # B-tree entry allows (about 2.7 kB), and a long name must not stop a scan.
+    __table_args__ = (UniqueConstraint("scan_id", "path_key", name="uq_scan_items_scan_path_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), index=True)
     path: Mapped[str] = mapped_column(Text)
+    path_key: Mapped[str] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column(BigInteger)
     mtime: Mapped[float | None] = mapped_column(Float)
     atime: Mapped[float | None] = mapped_column(Float)
@@ -214,6 +218,11 @@ _ITEM_COLUMNS = (
     "container",
 )
 _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's bound-parameter limit
+
+
+def path_key(path: str) -> str:
+    """SHA-256 of a stored path: what uniqueness per scan is enforced on."""
+    return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -537,7 +546,12 @@ class CaseStore:
         if not items:
             return
         item_rows = [
-            {"scan_id": scan_id, **{c: getattr(item, c) for c in _ITEM_COLUMNS}} for item in items
+            {
+                "scan_id": scan_id,
+                "path_key": path_key(item.path),
+                **{c: getattr(item, c) for c in _ITEM_COLUMNS},
+            }
+            for item in items
         ]
         items_table = SCAN_ITEMS
         with self.engine.begin() as conn:
@@ -545,10 +559,10 @@ class CaseStore:
             with_matches = [item for item in items if item.matches]
             ids: dict[str, int] = {}
             for start in range(0, len(with_matches), _IN_CHUNK):
-                paths = [i.path for i in with_matches[start : start + _IN_CHUNK]]
+                keys = [path_key(i.path) for i in with_matches[start : start + _IN_CHUNK]]
                 for row in conn.execute(
                     sa.select(ScanItemRow.id, ScanItemRow.path).where(
-                        ScanItemRow.scan_id == scan_id, ScanItemRow.path.in_(paths)
+                        ScanItemRow.scan_id == scan_id, ScanItemRow.path_key.in_(keys)
                     )
                 ):
                     ids[row.path] = row.id

@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("scan_id", sa.Integer, sa.ForeignKey("scans.id"), nullable=False, index=True),
         sa.Column("path", sa.Text, nullable=False),
+        sa.Column("path_key", sa.String(64), nullable=False),
         sa.Column("size", sa.BigInteger),
         sa.Column("mtime", sa.Float),
         sa.Column("atime", sa.Float),
@@ -85,7 +86,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text),
         sa.Column("depth", sa.Integer, nullable=False),
         sa.Column("container", sa.Text),
-        sa.UniqueConstraint("scan_id", "path", name="uq_scan_items_scan_path"),
+        sa.UniqueConstraint("scan_id", "path_key", name="uq_scan_items_scan_path_key"),
     )
     op.create_table(
         "scan_matches",
