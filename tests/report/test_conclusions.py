@@ -188,3 +188,18 @@ def test_charts_pdf_and_docx(catalog: Catalog, tmp_path: Path) -> None:
     text = reader.pages[0].extract_text()
     assert "FICTITIOUS EXAMPLE DATA" in text
     assert not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "mark", "other"), [("es", ",", "."), ("pt", ",", "."), ("en", ".", ",")]
+)
+def test_scores_use_the_languages_decimal_mark(lang: str, mark: str, other: str) -> None:
+    import re
+
+    from puente.report.charts import decimal
+
+    assert decimal(2.5, lang) == f"2{mark}50" and decimal(2.54, lang, 1) == f"2{mark}5"
+    doc = concl.build(None, example_assessments(), lang, issued=ISSUED, charts_enabled=False)
+    html = concl.to_html(doc)
+    assert re.search(rf">\d{re.escape(mark)}\d\d<", html)
+    assert not re.search(rf">\d{re.escape(other)}\d\d<", html)

@@ -21,6 +21,12 @@ DPI = 100
 INSTITUTION_COLOURS = {"police": "#0072B2", "prosecution": "#D55E00", "country": "#009E73"}
 
 
+def decimal(value: float, lang: str, places: int = 2) -> str:
+    """A number as its readers write it: decimal comma in Spanish and Portuguese."""
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if lang in ("es", "pt") else text
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -116,7 +122,13 @@ def capacity_heatmap(
                 for j, value in enumerate(row):
                     colour = "white" if value >= 2.9 else "black"
                     ax.text(
-                        j, i, f"{value:.1f}", ha="center", va="center", fontsize=7, color=colour
+                        j,
+                        i,
+                        decimal(value, lang, 1),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color=colour,
                     )
         ax.set_xticks(range(len(cols)))
         ax.set_xticklabels([_wrap(c, 14) for c in cols], fontsize=7.5)

@@ -426,7 +426,7 @@ def _context(c: Conclusions) -> dict[str, Any]:
         "fictitious_word": FICTITIOUS,
         "conducts": PAIR_CONDUCTS,
         "channels": CHANNELS,
-        "fmt": lambda v: "" if v is None else f"{v:.2f}",
+        "fmt": lambda v: "" if v is None else charts.decimal(v, c.lang),
         "meta_line": _meta_line(c, m),
         "missing_message": MISSING_MESSAGE,
     }
