@@ -6,6 +6,7 @@ Golden files pin the HTML; regenerate with PUENTE_UPDATE_GOLDEN=1 after a delibe
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,6 +95,9 @@ def test_pdf_renders_every_country(cat: Catalog, tmp_path: Path, lang: str) -> N
         for c in cat.countries
     ]
     assert len(set(first)) == len(first), first
+    # Printed copies are numbered: "n / total" at the foot of every page.
+    n = len(pages)
+    assert all(re.search(rf"\b{i}\s*/\s*{n}\b", t) for i, t in enumerate(pages, 1))
 
 
 @pytest.mark.parametrize("lang", ["es", "pt", "en"])
