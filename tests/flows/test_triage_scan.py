@@ -220,3 +220,40 @@ def test_empty_folder_scans_to_nothing(
         sqlite_engine, small_settings, case_id, ev_id, "ana", index=ExactIndex([])
     )
     assert summary.scan.status == "finished" and summary.counts["items"] == 0
+
+
+def test_stored_hashes_equal_hashdeep(
+    sqlite_engine: Engine, small_settings: Settings, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("hashdeep") is None:
+        pytest.skip("hashdeep not installed (apt-get install hashdeep)")
+    root = tmp_path / "evidence"
+    root.mkdir()
+    for i in range(25):
+        (root / f"d{i % 4}").mkdir(exist_ok=True)
+        (root / f"d{i % 4}" / f"f{i}.bin").write_bytes(os.urandom(i * 3001))
+    (root / "outer.zip").write_bytes(_zip({"m.txt": b"member"}))
+    case_id, ev_id = _setup(sqlite_engine, root)
+    triage.scan_evidence(sqlite_engine, small_settings, case_id, ev_id, "ana", index=ExactIndex([]))
+    run = subprocess.run(
+        ["hashdeep", "-r", "-l", "-c", "md5,sha1,sha256", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = {}
+    for line in run.stdout.splitlines():
+        if line and not line.startswith(("%", "#")):
+            size, md5, sha1, sha256, name = line.split(",", 4)
+            expected[name.removeprefix("./")] = (int(size), md5, sha1, sha256)
+    stored = {
+        i.path: (i.size, i.md5, i.sha1, i.sha256)
+        for i in triage.results(sqlite_engine, case_id)[1]
+        if i.depth == 0
+    }
+    assert len(expected) == 26
+    assert stored == expected
