@@ -202,3 +202,20 @@ def test_docx_is_a4_with_bold_repeating_header(cat: Catalog, tmp_path: Path) -> 
     breaks = Document(str(gap_report_docx(cat, None, "es", tmp_path / "all.docx")))
     xml = breaks.element.body.xml
     assert xml.count('w:type="page"') == len(cat.countries) - 1  # a page per country
+
+
+def test_channel_reasons_in_every_language_match_the_english_analysis() -> None:
+    """The es/pt wording is rebuilt from the answers; its English twin must equal the
+    reason gaps.basis writes, for every pair of bundled countries."""
+    from itertools import permutations
+
+    from puente.gaps.basis import legal_basis
+    from puente.report.gaps import channel_reason
+
+    bundled = load_catalog()
+    for a, b in permutations(bundled.countries, 2):
+        basis = legal_basis(bundled, a, b, "possession")
+        for ch in basis.channels:
+            assert channel_reason(basis, ch, "en") == ch.reason, (a, b, ch.id)
+            for lang in ("es", "pt"):
+                assert channel_reason(basis, ch, lang) != ch.reason, (a, b, ch.id, lang)

@@ -18,7 +18,7 @@ from puente.legal.catalog import collect
 from puente.legal.diff import diff
 from puente.legal.schema import STATUSES, Catalog, Finding
 from puente.report.documents import check_lang, messages
-from puente.report.gaps import status_labels, summary_text
+from puente.report.gaps import channel_reason, status_labels, summary_text
 
 legal_app = typer.Typer(
     help="Legal knowledge base: country packs, baseline criteria, legal basis, matrix.",
@@ -321,7 +321,7 @@ def basis(
             (
                 m.get(f"channel_{c.id}", c.id),
                 answer(c.answer),
-                c.reason,
+                channel_reason(b, c, lg),
                 "; ".join(cat.cite(r, lg) for r in c.basis),
             )
             for c in b.channels

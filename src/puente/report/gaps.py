@@ -14,6 +14,7 @@ from typing import Any
 
 from puente import __version__
 from puente.gaps.analyse import CountryGaps, analyse
+from puente.gaps.basis import Channel, LegalBasis
 from puente.gaps.matrix import Matrix, matrix
 from puente.legal.schema import STATUSES, Catalog, Finding
 from puente.report.documents import check_lang, html_to_pdf, messages, render
@@ -56,6 +57,34 @@ def research_note(note: str | None, lang: str) -> str:
 
 
 _RESEARCH_PREFIX = re.compile(r"^research to do\b[:;,.]?", re.IGNORECASE)
+
+
+def channel_reason(basis: LegalBasis, channel: Channel, lang: str) -> str:
+    """Why a channel fits (or not), in ``lang``. Rebuilt from the structured answers
+    the same way ``gaps.basis`` words it in English; an unrecognised channel keeps the
+    English reason. A test checks that the English wording matches ``Channel.reason``."""
+    m = messages("gaps", lang)
+    party = {ci.instrument.id: ci for ci in basis.instruments}
+    if channel.id == "24_7":
+        budapest = party.get("budapest")
+        if budapest is not None and budapest.answer == "yes":
+            return m["why_24_7_budapest"]
+        return m[f"why_24_7_{channel.answer}"]
+    if channel.id == "central_authority":
+        treaties = [
+            party[i].instrument.short_name(lang)
+            for i in ("nassau", "budapest")
+            if i in party and party[i].answer == "yes"
+        ]
+        if not treaties:
+            return m["why_ca_none"]
+        text = m["why_ca"].format(treaties=f" {m['and']} ".join(treaties))
+        if channel.answer != "yes":
+            text += " " + m["why_ca_recorded"].format(answer=m[f"answer_{channel.answer}"].lower())
+        return text
+    if channel.id == "ibera":
+        return m[f"why_ibera_{channel.answer}"]
+    return channel.reason
 
 
 def _context(catalog: Catalog, lang: str) -> dict[str, Any]:
