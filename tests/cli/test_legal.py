@@ -230,3 +230,8 @@ def test_diff_against_a_one_country_draft(tmp_path: Path) -> None:
     assert "1 change(s)" in out and "coop.party_budapest_protocol2" in out
     assert "removed" not in out
     assert "(not compared): BR, MX" in out.replace("\n", "")
+
+
+def test_show_marks_english_research_notes() -> None:
+    out = invoke("legal", "show", "AR", "--lang", "es")  # bundled packs: notes in English
+    assert "inglés" in out and "research to do:" not in out

@@ -18,7 +18,7 @@ from puente.legal.catalog import collect
 from puente.legal.diff import diff
 from puente.legal.schema import STATUSES, Catalog, Finding
 from puente.report.documents import check_lang, messages
-from puente.report.gaps import channel_reason, status_labels, summary_text
+from puente.report.gaps import channel_reason, research_note, status_labels, summary_text
 
 legal_app = typer.Typer(
     help="Legal knowledge base: country packs, baseline criteria, legal basis, matrix.",
@@ -140,7 +140,7 @@ def show(
             (m["source"], f.source),
             (m["as_of"], f.as_of.isoformat()),
             (m["confidence"], f.confidence),
-            (m["note"], f.note),
+            (m["note"], research_note(f.note, lg) if f.status == "unknown" else f.note),
             (m["baseline"], "; ".join(cat.cite(r, lg) for r in crit.baseline)),
         ]
         _table(f"{pack.name.get(lg)} ({pack.code})", [m["field"], m["value"]], rows)
@@ -152,7 +152,7 @@ def show(
             (
                 f"{cat.criterion(f.criterion_id).title[lg]} ({f.criterion_id})",
                 _status(f.status, lg),
-                f.citation or (f.note or ""),
+                f.citation or research_note(f.note, lg),
                 f.confidence,
                 f.as_of.isoformat(),
             )
