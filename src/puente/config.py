@@ -93,8 +93,15 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home / 'puente.db'}"
 
     def digest(self) -> str:
-        """SHA-256 of the settings that change results, recorded in every report."""
-        data = self.model_dump(mode="json", exclude={"home", "database_url", "operator", "workers"})
+        """SHA-256 of the settings that change results, recorded in every report.
+
+        Where data lives, who runs it, how many workers, the batch size and the document
+        language change no result, so they stay out: a scan resumes under any of them.
+        """
+        data = self.model_dump(
+            mode="json",
+            exclude={"home", "database_url", "operator", "workers", "batch_size", "lang"},
+        )
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
