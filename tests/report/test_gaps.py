@@ -132,6 +132,13 @@ def test_heatmap_svg_and_languages(cat: Catalog, tmp_path: Path) -> None:
     svg = info.path.read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert info.legend[0] == "+ Cumpre"
+    assert info.areas == (
+        "Definições",
+        "Crimes",
+        "Processo",
+        "Cooperação internacional",
+        "Organização",
+    )
 
 
 def test_heatmap_rejects_other_formats(cat: Catalog, tmp_path: Path) -> None:

@@ -232,6 +232,7 @@ class Heatmap:
     path: Path
     size: tuple[int, int]  # pixels (PNG) at the figure's dpi
     legend: tuple[str, ...]  # legend labels, in STATUSES order
+    areas: tuple[str, ...] = ()  # area names above the columns, in the heatmap's language
 
 
 HEATMAP_DPI = 100
@@ -295,7 +296,8 @@ def heatmap(
             ax.axvline(first - 0.5, color="#222", linewidth=1.6)
         top = ax.secondary_xaxis("top")
         top.set_xticks([(a + b) / 2 for _, a, b in groups])
-        top.set_xticklabels([catalog.area_title(area, lang) for area, _, _ in groups], fontsize=8)
+        area_names = tuple(catalog.area_title(area, lang) for area, _, _ in groups)
+        top.set_xticklabels(area_names, fontsize=8)
         top.tick_params(length=0)
         ax.set_title(
             f"{m['matrix_title']} — {m['as_of']} {mx.as_of.isoformat()}", fontsize=11, pad=18
@@ -320,4 +322,4 @@ def heatmap(
         size = (round(width * HEATMAP_DPI), round(height * HEATMAP_DPI))
     finally:
         plt.close(fig)
-    return Heatmap(output, size, legend_labels)
+    return Heatmap(output, size, legend_labels, area_names)
