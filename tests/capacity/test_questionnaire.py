@@ -212,3 +212,37 @@ def test_dates_and_text_levels(tmp_path: Path) -> None:
     probs = _problems(path)
     assert any(p.startswith("Dados!B7: not a date: '03/02/2026'") for p in probs)
     assert any(p.startswith("Avaliação!H2: level '2.5'") for p in probs)
+
+
+def test_future_dates_are_refused(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    later = date.today() + timedelta(days=3)
+    path = _filled(tmp_path, "es", "f.xlsx")
+    _edit(path, "Datos", "B7", later.isoformat())
+    assert any(
+        p.startswith(f"Datos!B7: date of assessment {later} is in the future")
+        for p in _problems(path)
+    )
+    data = to_mapping(example_assessment("CL", "police", 0))
+    data["assessed_on"] = later.isoformat()
+    yml = tmp_path / "f.yaml"
+    yml.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert any(p.startswith("assessed_on: date of assessment") for p in _problems(yml))
+
+
+def test_unknown_labels_are_answered_in_the_sheets_words(tmp_path: Path) -> None:
+    path = _filled(tmp_path, "es", "l.xlsx")
+    _edit(path, "Evaluación", "J2", "Dinero")
+    _edit(path, "Evaluación", "L3", "Urgente")
+    probs = _problems(path)
+    assert any("J2: unknown need 'Dinero'" in p and "Formación, Equipamiento" in p for p in probs)
+    assert any("L3: unknown priority 'Urgente'" in p and "Alta, Media, Baja" in p for p in probs)
+
+
+def test_unparsable_yaml_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "b.yaml"
+    bad.write_text("a: [\n", encoding="utf-8")
+    with pytest.raises(FormatError) as exc:
+        read_questionnaire(bad)
+    assert "\n" not in str(exc.value) and str(exc.value).startswith(f"{bad}:")

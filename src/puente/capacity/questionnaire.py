@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -364,6 +364,16 @@ def _date(value: Any) -> date | None:
         return None
 
 
+def _words(lab: Mapping[str, Any] | None, kind: str, codes: Sequence[str]) -> list[str]:
+    """Labels of the sheet's language for ``codes``, or the codes themselves."""
+    return [str(lab[kind][code]) for code in codes] if lab else list(codes)
+
+
+def _in_the_future(day: date) -> bool:
+    """Later than today everywhere on Earth (UTC+14): time zones never make a date future."""
+    return day > (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
 def _answer(
     c: _Collector,
     item_id: str,
@@ -372,6 +382,7 @@ def _answer(
     needs_raw: list[Any],
     prio_raw: Any,
     at: dict[str, str],
+    lab: Mapping[str, Any] | None = None,
 ) -> Answer | None:
     """Validate one answer; ``at`` names the place of each field for the messages."""
     ok = True
@@ -398,7 +409,8 @@ def _answer(
             c.add(
                 at[f"need{n}"],
                 f"unknown need {text!r} for {item_id}",
-                f"use one of {', '.join(NEEDS)}",
+                # The drop-down's own words where the sheet has them.
+                f"use one of {', '.join(_words(lab, 'needs', NEEDS))}",
             )
             ok = False
         elif code not in needs:
@@ -411,7 +423,7 @@ def _answer(
             c.add(
                 at["priority"],
                 f"unknown priority {prio_text!r} for {item_id}",
-                f"use one of {', '.join(PRIORITIES)}",
+                f"use one of {', '.join(_words(lab, 'priorities', PRIORITIES))}",
             )
             ok = False
     elif needs:
@@ -541,6 +553,8 @@ def _read_sheets(
         c.add(where, "missing date of assessment", "YYYY-MM-DD")
     elif assessed_on is None:
         c.add(where, f"not a date: {_text(raw)!r}", "YYYY-MM-DD")
+    elif _in_the_future(assessed_on):
+        c.add(where, f"date of assessment {assessed_on} is in the future", "date it when answered")
     respondent = _text(field(4)[1])
 
     ws = wb[lab["assessment"]]
@@ -586,7 +600,7 @@ def _read_sheets(
             "need1": f"{asheet}!{COL_NEED2}{n}",
             "priority": f"{asheet}!{COL_PRIORITY}{n}",
         }
-        ans = _answer(c, item.id, row[7], _text(row[8]), [row[9], row[10]], row[11], at)
+        ans = _answer(c, item.id, row[7], _text(row[8]), [row[9], row[10]], row[11], at, lab)
         if ans is not None:
             answers.append(ans)
     if c.problems or institution is None or assessed_on is None:
@@ -647,6 +661,12 @@ def read_mapping(
             "assessed_on",
             f"missing or invalid date {_text(data.get('assessed_on'))!r}",
             "YYYY-MM-DD",
+        )
+    elif _in_the_future(assessed_on):
+        c.add(
+            "assessed_on",
+            f"date of assessment {assessed_on} is in the future",
+            "date it when answered",
         )
     raw_answers = data.get("answers")
     if not isinstance(raw_answers, Mapping):
@@ -746,7 +766,9 @@ def read_questionnaire(
             mark = getattr(exc, "problem_mark", None)
             if mark is not None:
                 line = mark.line + 1
-            raise FormatError(str(path), f"cannot parse: {exc}", line) from exc
+            # One line: the parser's problem, not its multi-line excerpt of the file.
+            problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc)
+            raise FormatError(str(path), f"cannot parse: {problem}", line) from None
         return read_mapping(data, str(path), items=items, lang=lang)
     raise UnknownFormat(
         f"{path}: unknown questionnaire format {suffix!r}: use .xlsx, .yaml or .json"
