@@ -253,3 +253,14 @@ def test_draft_warnings_speak_the_drafts_language(
     assert label in err and words in err
     if lang != "en":
         assert "warning:" not in err and "unknown in the channels pack" not in err
+
+
+def test_deadlines_show_the_requesting_countrys_date() -> None:
+    from datetime import UTC, datetime
+
+    from puente.cli.cooperation import _day
+
+    # Sent 21:00 in Mexico City = 03:00 UTC the next day: the local day is the one to show.
+    at = datetime(2027, 2, 26, 3, 0, tzinfo=UTC)
+    assert _day(at, "MX") == "2027-02-25" and _day(at, "ES") == "2027-02-26"
+    assert _day(None, "MX") == ""

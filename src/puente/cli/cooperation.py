@@ -140,9 +140,9 @@ def request_list(
                 r.requesting_country,
                 r.requested_country,
                 r.status,
-                _day(r.sent_at),
-                _day(r.deadlines.expires_at),
-                _day(r.deadlines.followup_due),
+                _day(r.sent_at, r.requesting_country),
+                _day(r.deadlines.expires_at, r.requesting_country),
+                _day(r.deadlines.followup_due, r.requesting_country),
                 "LAPSED: renew or mark expired" if lapsed else "",
             ]
             for r, lapsed in rows
@@ -150,10 +150,14 @@ def request_list(
     )
 
 
-def _day(value: object) -> str:
+def _day(value: object, country: str) -> str:
+    """The date where the request was made (its capital's zone), not the UTC date: a
+    preservation sent at 22:00 in Mexico City must not show an expiry a day late."""
     from datetime import datetime
 
-    return value.date().isoformat() if isinstance(value, datetime) else ""
+    from puente.drafting.render import local_date
+
+    return local_date(value, country).isoformat() if isinstance(value, datetime) else ""
 
 
 def _summary(r: TrackedRequest) -> dict[str, object]:
@@ -180,9 +184,9 @@ def request_status(
     r = set_status(engine(), request_id, new_status, operator=_operator(operator), note=note)
     line = f"request {r.id}: {r.status}"
     if r.deadlines.expires_at:
-        line += f"; preservation expires {_day(r.deadlines.expires_at)}"
+        line += f"; preservation expires {_day(r.deadlines.expires_at, r.requesting_country)}"
     if r.deadlines.followup_due:
-        line += f"; follow-up MLA due {_day(r.deadlines.followup_due)}"
+        line += f"; follow-up MLA due {_day(r.deadlines.followup_due, r.requesting_country)}"
     console.print(line)
 
 
