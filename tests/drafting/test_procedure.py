@@ -156,3 +156,31 @@ def test_checklist() -> None:
     by_id = {i.step_id: i for i in items}
     assert by_id["preservation"].evidence == "request 1 preservation (sent)"
     assert by_id["forensic_triage"].command.startswith("puente scan")
+
+
+@pytest.mark.parametrize(
+    ("lang", "request_words", "custody_words", "marked"),
+    [
+        (
+            "es",
+            "solicitud 1 preservation (enviada)",
+            "registro de custodia: case_created",
+            "marcado",
+        ),
+        ("pt", "pedido 1 preservation (enviado)", "registro de custódia: case_created", "marcado"),
+    ],
+)
+def test_checklist_evidence_speaks_the_language(
+    lang: str, request_words: str, custody_words: str, marked: str
+) -> None:
+    items = checklist(
+        load_procedure(),
+        ["case_created"],
+        [(1, RequestType.PRESERVATION, "sent")],
+        ["victim_identification"],
+        lang,
+    )
+    by_id = {i.step_id: i for i in items}
+    assert by_id["preservation"].evidence == request_words
+    assert by_id["receipt"].evidence == custody_words
+    assert by_id["victim_identification"].evidence.startswith(marked)

@@ -262,6 +262,35 @@ def render_procedure(
     return "\n".join(lines).strip() + "\n"
 
 
+# The checklist's evidence column in the operator's language (codes stay as typed).
+EVIDENCE_WORDS: dict[str, dict[str, str]] = {
+    "es": {
+        "custody": "registro de custodia",
+        "request": "solicitud",
+        "sent": "enviada",
+        "acknowledged": "acuse de recibo",
+        "executed": "ejecutada",
+        "marked": "marcado como hecho",
+    },
+    "pt": {
+        "custody": "registro de custódia",
+        "request": "pedido",
+        "sent": "enviado",
+        "acknowledged": "recebimento confirmado",
+        "executed": "executado",
+        "marked": "marcado como feito",
+    },
+    "en": {
+        "custody": "custody",
+        "request": "request",
+        "sent": "sent",
+        "acknowledged": "acknowledged",
+        "executed": "executed",
+        "marked": "marked done",
+    },
+}
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     number: int
@@ -285,19 +314,20 @@ def checklist(
     reqs = list(requests)
     items = []
     for number, step in enumerate(procedure.steps, start=1):
+        words = EVIDENCE_WORDS.get(lang, EVIDENCE_WORDS["en"])
         evidence = ""
         hit = sorted(actions & set(step.done_custody))
         if hit:
-            evidence = "custody: " + ", ".join(hit)
+            evidence = f"{words['custody']}: " + ", ".join(hit)
         matching = [
-            f"request {rid} {kind.value} ({status})"
+            f"{words['request']} {rid} {kind.value} ({words.get(status, status)})"
             for rid, kind, status in reqs
             if kind in step.done_requests and status in DONE_STATUSES
         ]
         if matching:
             evidence = "; ".join(matching)
         if step.id in marks:
-            evidence = evidence or "marked done"
+            evidence = evidence or words["marked"]
         items.append(
             ChecklistItem(
                 number,
