@@ -26,16 +26,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from puente.errors import InvalidHash
 
-try:  # compiled kernels (numba): ~5-10x the numpy path; numpy stays as the fallback
-    from puente.match import _near_kernels as _kernels
-except ImportError:  # pragma: no cover - numba missing
-    _kernels = None  # type: ignore[assignment]
+
+@lru_cache(maxsize=1)
+def _kernels() -> Any:
+    """The compiled kernels (numba, imported on first use: ~1 s), or None without numba.
+
+    ~5-10x the numpy path; numpy stays as the fallback with identical results.
+    """
+    try:
+        from puente.match import _near_kernels
+    except ImportError:  # pragma: no cover - numba missing
+        return None
+    return _near_kernels
+
 
 CODE_BITS = 256
 CODE_BYTES = 32
@@ -206,7 +216,7 @@ class NearIndex:
         ``plan``: True plans the chunking from N; False forces a brute-force scan; or a Plan.
         ``compiled``: use the numba kernels when available (False: numpy only; same results).
         """
-        self._compiled = compiled and _kernels is not None
+        self._compiled = compiled and _kernels() is not None
         self._codes = _as_codes(codes)
         self._words = self._codes.view(np.uint64)  # (N, 4) for popcount, native order
         self.max_threshold = max_threshold
@@ -371,7 +381,7 @@ class NearIndex:
         while True:
             ids = np.empty((nq, cap), np.int64)
             dist = np.empty((nq, cap), np.int64)
-            counts = _kernels.search_block(
+            counts = _kernels().search_block(
                 self._words,
                 self._perm,
                 self._offsets,
