@@ -23,6 +23,23 @@ capacity_app = typer.Typer(
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
+def _words(lang: str) -> dict[str, str]:
+    """Table labels in the operator's language (the conclusions' own words)."""
+    from puente.report.documents import messages
+
+    return dict(messages("conclusions", lang))
+
+
+def _need(code: str, lang: str) -> str:
+    from puente.capacity.questionnaire import LABELS
+
+    return str(LABELS[lang]["needs"].get(code, code))
+
+
+def _institution(code: str, words: dict[str, str]) -> str:
+    return words.get(code, code)
+
+
 def _lang(lang: str | None) -> str:
     value = lang or settings().lang
     if value not in LANGS:
@@ -139,9 +156,14 @@ def show(
     if prof.fictitious:
         title += f" - {FICTITIOUS}"
     if prof.score is None:
-        console.print(f"{title}: no assessment stored")
+        console.print(f"{title}: {_words(lg)['no_assessment_stored']}")
         return
-    cols = ["domain", *(f"{i.institution} {i.assessed_on}" for i in prof.institutions), "country"]
+    w = _words(lg)
+    cols = [
+        w["domain"],
+        *(f"{_institution(i.institution, w)} {i.assessed_on}" for i in prof.institutions),
+        w["country_mean"],
+    ]
     rows = [
         [
             d.name[lg],
@@ -151,19 +173,28 @@ def show(
         for d in items.domains
     ]
     rows.append(
-        ["overall", *(_fmt(i.score.overall) for i in prof.institutions), _fmt(prof.score.overall)]
+        [
+            w["overall"],
+            *(_fmt(i.score.overall) for i in prof.institutions),
+            _fmt(prof.score.overall),
+        ]
     )
     print_table(title, cols, rows)
     print_table(
-        "needs",
-        ["need", "answers", "high priority"],
-        [[n.need, n.items, n.high] for n in prof.needs],
+        w["country_needs"],
+        [w["need"], w["answers"], w["high_priority"]],
+        [[_need(n.need, lg), n.items, n.high] for n in prof.needs],
     )
 
 
 @capacity_app.command("region")
-def region(as_json: bool = JSON) -> None:
+def region(
+    lang: str | None = typer.Option(None, "--lang", help="Language of labels (es, pt, en)."),
+    as_json: bool = JSON,
+) -> None:
     """Regional view: every country's score per domain, regional means and common needs."""
+    lg = _lang(lang)
+    w = _words(lg)
     items = load_items()
     view = flow.regional(engine(), items)
     if as_json:
@@ -186,23 +217,27 @@ def region(as_json: bool = JSON) -> None:
             }
         )
         return
-    title = "region" + (f" - {FICTITIOUS}" if view.fictitious else "")
+    title = w["region"] + (f" - {FICTITIOUS}" if view.fictitious else "")
     rows = [
         [
             p.country,
             *(_fmt(p.score.domains.get(d.id)) if p.score else "" for d in items.domains),
-            _fmt(p.score.overall) if p.score else "not assessed",
+            _fmt(p.score.overall) if p.score else w["not_assessed"],
         ]
         for p in view.countries
     ]
     rows.append(
-        ["mean", *(_fmt(view.domain_means.get(d.id)) for d in items.domains), _fmt(view.overall)]
+        [
+            w["regional_mean"],
+            *(_fmt(view.domain_means.get(d.id)) for d in items.domains),
+            _fmt(view.overall),
+        ]
     )
-    print_table(title, ["country", *(d.id for d in items.domains), "overall"], rows)
+    print_table(title, [w["country"], *(d.name[lg] for d in items.domains), w["overall"]], rows)
     print_table(
-        "needs",
-        ["need", "countries", "answers", "high priority"],
-        [[n.need, n.countries, n.items, n.high] for n in view.needs],
+        w["needs"],
+        [w["need"], w["countries_stating"], w["answers"], w["high_priority"]],
+        [[_need(n.need, lg), n.countries, n.items, n.high] for n in view.needs],
     )
 
 
@@ -254,7 +289,11 @@ def compare_cmd(
             }
         )
         return
-    title = f"{cmp.institution} {cmp.country}: {cmp.before.assessed_on} -> {cmp.after.assessed_on}"
+    w = _words(lg)
+    title = (
+        f"{_institution(cmp.institution, w)} {cmp.country}: "
+        f"{cmp.before.assessed_on} -> {cmp.after.assessed_on}"
+    )
     if cmp.before.fictitious or cmp.after.fictitious:
         title += f" - {FICTITIOUS}"
     rows = [
@@ -268,16 +307,16 @@ def compare_cmd(
     ]
     rows.append(
         [
-            "overall",
+            w["overall"],
             _fmt(cmp.before.score.overall),
             _fmt(cmp.after.score.overall),
             f"{cmp.overall:+.2f}",
         ]
     )
-    print_table(title, ["domain", "before", "after", "change"], rows)
+    print_table(title, [w["domain"], w["before"], w["after"], w["change"]], rows)
     print_table(
-        "items changed",
-        ["item", "capability", "before", "after"],
+        w["items_changed"],
+        [w["item"], w["capability"], w["before"], w["after"]],
         [[c.item_id, items.item(c.item_id).title[lg], c.before, c.after] for c in cmp.items],
     )
 
