@@ -9,6 +9,7 @@ Opaque values (PhotoDNA) live in a dict. Memberships are interned: a set has few
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ class Membership:
 
 
 _NONE: tuple[Membership, ...] = ()
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
 _GROW = 1 << 16
 
 
@@ -201,7 +204,7 @@ class ExactIndex:
         """
         pairs = pairs if isinstance(pairs, list) else list(pairs)
         result: dict[tuple[str, str], tuple[Membership, ...]] = Lookup()
-        algorithms = {p[0] for p in pairs}
+        algorithms = set(map(_FIRST, pairs))
         for algorithm in algorithms:
             group = pairs if len(algorithms) == 1 else [p for p in pairs if p[0] == algorithm]
             table = self._hex.get(algorithm)
@@ -222,7 +225,7 @@ class ExactIndex:
         result: dict[tuple[str, str], tuple[Membership, ...]],
     ) -> None:
         width = table.width
-        values = [p[1] for p in group]
+        values = list(map(_SECOND, group))
         valid: npt.NDArray[np.bool_] | None = None
         joined = "".join(values)
         raw: bytes | None = None
