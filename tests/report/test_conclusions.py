@@ -203,3 +203,24 @@ def test_scores_use_the_languages_decimal_mark(lang: str, mark: str, other: str)
     html = concl.to_html(doc)
     assert re.search(rf">\d{re.escape(mark)}\d\d<", html)
     assert not re.search(rf">\d{re.escape(other)}\d\d<", html)
+
+
+def test_real_and_example_assessments_mixed_are_said_so(tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    from puente.capacity.examples import example_assessment
+
+    real = dc_replace(
+        example_assessment("AR", "police", 1), fictitious=False, assessed_on=date(2026, 11, 20)
+    )
+    only = concl.build(None, example_assessments(), "es", issued=ISSUED, charts_enabled=False)
+    assert not only.mixed and "mezcla evaluaciones reales" not in concl.to_html(only)
+    mixed = concl.build(
+        None, [*example_assessments(), real], "es", issued=ISSUED, charts_enabled=False
+    )
+    assert mixed.mixed and mixed.fictitious
+    assert "mezcla evaluaciones reales" in concl.to_html(mixed)
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(concl.to_docx(mixed, tmp_path / "m.docx")).paragraphs)
+    assert "mezcla evaluaciones reales" in text

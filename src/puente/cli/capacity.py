@@ -389,7 +389,12 @@ def conclusions_cmd(
         return
     console.print(f"conclusions ({lg}, {fmt}) -> {written}")
     if doc.fictitious:
-        console.print(f"[bold red]{FICTITIOUS}[/]: built from the example assessments")
+        what = (
+            "real and example assessments mixed (run 'puente capacity examples --remove')"
+            if doc.mixed
+            else "built from the example assessments"
+        )
+        console.print(f"[bold red]{FICTITIOUS}[/]: {what}")
     for what in doc.missing:
         console.print(f"[yellow]missing:[/] {MISSING[what]}")
 

@@ -149,6 +149,17 @@ class Conclusions:
     assessments: tuple[Assessment, ...]
     item_sources: tuple[str, ...]
     missing: tuple[str, ...] = field(default=())  # keys of MISSING: parts not built, said so
+
+    @property
+    def mixed(self) -> bool:
+        """Real and fictitious assessments both in the scores: the banner must not call the
+        real ones fictitious."""
+        used = [i for p in self.view.countries for i in p.institutions]
+        return self.fictitious and any(not i.fictitious for i in used)
+
+    def banner_key(self) -> str:
+        return "fictitious_banner_mixed" if self.mixed else "fictitious_banner"
+
     procedure_as_of: date | None = None
 
 
@@ -461,7 +472,7 @@ def to_docx(c: Conclusions, output: Path) -> Path:
     def banner() -> None:
         if c.fictitious:
             p = doc.add_paragraph()
-            run = p.add_run(m["fictitious_banner"])
+            run = p.add_run(m[c.banner_key()])
             run.bold = True
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
