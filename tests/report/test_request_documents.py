@@ -55,3 +55,15 @@ def test_html_escapes(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="odt"):
         write("# x\n", tmp_path / "x.odt", "odt", "es")
+
+
+@pytest.mark.parametrize(("lang", "tag"), [("pt", "pt-BR"), ("es", "es-ES")])
+def test_docx_is_proofed_in_the_drafts_language(tmp_path: Path, lang: str, tag: str) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    path = write(_text(RequestType.PRESERVATION, lang), tmp_path / "r.docx", "docx", lang)
+    doc = Document(str(path))
+    assert doc.core_properties.language == tag
+    rpr = doc.styles["Normal"].element.rPr
+    assert rpr is not None and rpr.find(qn("w:lang")).get(qn("w:val")) == tag

@@ -56,8 +56,15 @@ def to_html(text: str, lang: str, footer: str = "") -> str:
     )
 
 
-def write_docx(text: str, path: Path, footer: str = "") -> Path:
+# Proofing language of the editable draft: Word spell-checks it in the draft's language
+# (python-docx's default template is en-US, which flags every Spanish word).
+PROOFING = {"es": "es-ES", "pt": "pt-BR", "en": "en-GB"}
+
+
+def write_docx(text: str, path: Path, footer: str = "", lang: str = "") -> Path:
     from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     doc = Document()
@@ -66,6 +73,14 @@ def write_docx(text: str, path: Path, footer: str = "") -> Path:
     style.font.size = Pt(11)
     blocks = parse_blocks(text)
     doc.core_properties.title = _title(blocks)
+    if lang in PROOFING:
+        doc.core_properties.language = PROOFING[lang]
+        rpr = style.element.get_or_add_rPr()
+        tag = rpr.find(qn("w:lang"))
+        if tag is None:
+            tag = OxmlElement("w:lang")
+            rpr.append(tag)
+        tag.set(qn("w:val"), PROOFING[lang])
     for block in blocks:
         if block.kind == "title":
             doc.add_heading(block.text, level=0)
@@ -89,7 +104,7 @@ def write_docx(text: str, path: Path, footer: str = "") -> Path:
 def write(text: str, path: Path, fmt: str, lang: str, footer: str = "") -> Path:
     """Write one document in one format; the file name is the caller's."""
     if fmt == "docx":
-        return write_docx(text, path, footer)
+        return write_docx(text, path, footer, lang)
     html = to_html(text, lang, footer)
     if fmt == "html":
         path.parent.mkdir(parents=True, exist_ok=True)
