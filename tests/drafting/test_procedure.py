@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from puente.drafting.model import COUNTRIES, RequestType
 from puente.drafting.procedure import (
@@ -184,3 +185,21 @@ def test_checklist_evidence_speaks_the_language(
     assert by_id["preservation"].evidence == request_words
     assert by_id["receipt"].evidence == custody_words
     assert by_id["victim_identification"].evidence.startswith(marked)
+
+
+def test_subscriber_identification_needs_the_answer_not_the_request() -> None:
+    def done(status: str) -> dict[str, bool]:
+        items = checklist(
+            load_procedure(), [], [(1, RequestType.MLA_STORED_DATA, status)], [], "en"
+        )
+        return {i.step_id: i.done for i in items}
+
+    sent = done("sent")
+    assert not sent["subscriber_identification"] and sent["cross_border"]
+    assert done("executed")["subscriber_identification"]
+
+
+def test_done_statuses_are_checked() -> None:
+    text = PACK.read_text(encoding="utf-8").replace("statuses: [executed]", "statuses: [lost]")
+    with pytest.raises(FormatError, match="statuses"):
+        parse_procedure(yaml.safe_load(text), "procedure.yaml")

@@ -45,6 +45,9 @@ class Step:
     done_custody: tuple[str, ...] = ()
     done_requests: tuple[RequestType, ...] = ()
     marked: bool = False
+    # The request statuses that complete the step: asking for preservation is the step
+    # itself (sent), identifying a subscriber needs the answer (executed).
+    done_statuses: frozenset[str] = DONE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ def _texts(raw: Any, where: str, source: str) -> dict[str, str]:
     ):
         raise FormatError(source, f"{where}: needs es, pt and en texts")
     return {lang: str(raw[lang]).strip() for lang in DRAFT_LANGS}
+
+
+def _statuses(raw: Any, where: str, source: str) -> frozenset[str]:
+    if raw is None:
+        return DONE_STATUSES
+    values = frozenset(str(v) for v in raw) if isinstance(raw, list) else frozenset()
+    if not values or not values <= DONE_STATUSES:
+        raise FormatError(
+            source, f"{where}.statuses: use a list of {', '.join(sorted(DONE_STATUSES))}"
+        )
+    return values
 
 
 def _types(raw: Any, where: str, source: str) -> tuple[RequestType, ...]:
@@ -104,6 +118,7 @@ def parse_procedure(data: Any, source: str) -> Procedure:
                 done_custody=tuple(str(a) for a in done.get("custody") or ()),
                 done_requests=_types(done.get("requests"), f"{where}.done_when", source),
                 marked=bool(done.get("marked", False)),
+                done_statuses=_statuses(done.get("statuses"), f"{where}.done_when", source),
             )
         )
     ids = [s.id for s in steps]
@@ -322,7 +337,7 @@ def checklist(
         matching = [
             f"{words['request']} {rid} {kind.value} ({words.get(status, status)})"
             for rid, kind, status in reqs
-            if kind in step.done_requests and status in DONE_STATUSES
+            if kind in step.done_requests and status in step.done_statuses
         ]
         if matching:
             evidence = "; ".join(matching)
