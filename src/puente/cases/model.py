@@ -143,6 +143,15 @@ class ScanMatch:
     set_version: str
     category: str
     source_category: str
+    # Perceptual matches (algorithm "pdq"/"vpdq"); None for exact (byte-identical) ones.
+    distance: int | None = None  # Hamming distance to the entry (PDQ)
+    quality: int | None = None  # quality of the scanned image's hash (PDQ)
+    variant: str | None = None  # dihedral variant that matched, e.g. "rotate90" (PDQ)
+    detail: str | None = None  # e.g. vPDQ: % of matching unique frames, query / entry
+
+    @property
+    def perceptual(self) -> bool:
+        return self.algorithm in ("pdq", "vpdq")
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,11 @@ class ScanItem:
     depth: int
     container: str | None
     matches: tuple[ScanMatch, ...] = field(default=())
+    pdq: str | None = None  # PDQ hash (64 hex) of an image, as stored in the file
+    pdq_quality: int | None = None  # 0..100; below Settings.pdq_min_quality not matched
+    pdq_decode_mode: str | None = None  # "full" | "jpeg-draft-1/N"
+    pdq_dihedral: str | None = None  # the 8 dihedral hashes, comma-separated, Meta's order
+    vpdq: str | None = None  # vPDQ features of a video, Meta's format, one frame per line
 
     @property
     def matched(self) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -42,9 +43,10 @@ from puente.hashing.crypto import open_readonly
 from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
 from puente.ingest.model import Item, Limits, display_path
+from puente.ingest.perceptual import PerceptualPolicy
 from puente.ingest.scanner import plan
 from puente.ingest.scanner import scan as scan_tree
-from puente.match.exact import ExactIndex
+from puente.match.exact import ExactIndex, Membership
 from puente.report import case_export
 from puente.report import triage as report_triage
 from puente.report.documents import check_lang
@@ -192,10 +194,65 @@ class ScanSummary:
 ScanFunction = Callable[..., Iterator[Item]]
 
 
-def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
-    from puente.flows.hashsets import build_exact_index
+@dataclass
+class PerceptualIndex:
+    """The hash sets' PDQ entries (in a NearIndex) and vPDQ entries, for one scan."""
 
-    return build_exact_index(engine, list(names) if names else None)
+    pdq: list[tuple[str, Membership]]
+    videos: list[tuple[str, tuple[Any, ...], Membership]]  # (value, VpdqFeatures, membership)
+    near: Any = None  # NearIndex over ``pdq`` values, row i = pdq[i]
+
+    @classmethod
+    def build(
+        cls,
+        pdq: Sequence[tuple[str, Membership]] = (),
+        videos: Sequence[tuple[str, Membership]] = (),
+    ) -> PerceptualIndex:
+        near = None
+        if pdq:
+            from puente.match.near import NearIndex, codes_from_hex
+
+            near = NearIndex(codes_from_hex([v for v, _ in pdq]))
+        parsed = []
+        if videos:
+            from puente.hashing.vpdq import parse_vpdq
+
+            for value, membership in videos:
+                features = parse_vpdq(value.replace(";", "\n"), source=f"{membership.set_name}")
+                parsed.append((value, features, membership))
+        return cls(list(pdq), parsed, near)
+
+    def __len__(self) -> int:
+        return len(self.pdq) + len(self.videos)
+
+
+def _indexes(engine: Engine, names: Sequence[str] | None) -> tuple[ExactIndex, PerceptualIndex]:
+    """Exact index of every entry, and the perceptual one, from one pass over the sets."""
+    from puente.store.hashsets import HashSetStore
+
+    store = HashSetStore(engine)
+    wanted = list(names) if names else None
+    pdq: list[tuple[str, Membership]] = []
+    videos: list[tuple[str, Membership]] = []
+
+    def rows() -> Iterator[tuple[str, str, Membership]]:
+        for algorithm, value, membership in store.iter_memberships(wanted):
+            if algorithm == "pdq":
+                pdq.append((value, membership))
+            elif algorithm == "vpdq":
+                videos.append((value, membership))
+            yield algorithm, value, membership
+
+    exact = ExactIndex(rows(), store.summaries(wanted))
+    return exact, PerceptualIndex.build(pdq, videos)
+
+
+def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
+    return _indexes(engine, names)[0]
+
+
+def perceptual_policy(settings: Settings) -> PerceptualPolicy:
+    return PerceptualPolicy(max_pixels=settings.max_image_pixels)
 
 
 def _hashsets_used(index: ExactIndex) -> tuple[HashSetUsed, ...]:
@@ -218,7 +275,72 @@ def _hashsets_used(index: ExactIndex) -> tuple[HashSetUsed, ...]:
 _ALGORITHMS = ("md5", "sha1", "sha256")
 
 
-def _scan_items(scan_id: int, items: Sequence[Item], index: ExactIndex) -> list[ScanItem]:
+def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) -> list[ScanMatch]:
+    """PDQ matches (every dihedral variant queried) and vPDQ matches of one item."""
+    out: list[ScanMatch] = []
+    if item.pdq is not None and index.near is not None:
+        from puente.match.dihedral import match_image
+
+        found = match_image(
+            index.near,
+            item.pdq,
+            threshold=settings.pdq_threshold,
+            min_quality=settings.pdq_min_quality,
+        )
+        for hit in found:
+            value, m = index.pdq[hit.entry_id]
+            out.append(
+                ScanMatch(
+                    algorithm="pdq",
+                    value=value,
+                    set_name=m.set_name,
+                    set_version=m.set_version,
+                    category=m.category,
+                    source_category=m.source_category or "",
+                    distance=hit.distance,
+                    quality=item.pdq.quality,
+                    variant=hit.variant,
+                )
+            )
+    if item.vpdq is not None and index.videos:
+        from puente.hashing.vpdq import match_video
+
+        for value, features, m in index.videos:
+            vm = match_video(
+                item.vpdq.features,
+                features,
+                distance=settings.vpdq_frame_threshold,
+                quality=settings.pdq_min_quality,
+                query_pct=settings.vpdq_match_percent,
+                candidate_pct=settings.vpdq_match_percent,
+            )
+            if vm.is_match:
+                out.append(
+                    ScanMatch(
+                        algorithm="vpdq",
+                        # the entry's features can run to many kB: stored by their SHA-256
+                        value="sha256:" + hashlib.sha256(value.encode()).hexdigest(),
+                        set_name=m.set_name,
+                        set_version=m.set_version,
+                        category=m.category,
+                        source_category=m.source_category or "",
+                        detail=(
+                            f"{vm.query_pct:.1f}% of the video's {vm.query_frames} unique "
+                            f"frames, {vm.candidate_pct:.1f}% of the entry's "
+                            f"{vm.candidate_frames}"
+                        ),
+                    )
+                )
+    return out
+
+
+def _scan_items(
+    scan_id: int,
+    items: Sequence[Item],
+    index: ExactIndex,
+    perceptual: PerceptualIndex | None = None,
+    settings: Settings | None = None,
+) -> list[ScanItem]:
     """Store records for a batch of ingest items, matched with one index query."""
     pairs = [
         (algorithm, getattr(item.digests, algorithm))
@@ -245,6 +367,9 @@ def _scan_items(scan_id: int, items: Sequence[Item], index: ExactIndex) -> list[
                             source_category=m.source_category or "",
                         )
                     )
+        if perceptual is not None and settings is not None and len(perceptual):
+            matches += _perceptual_matches(item, perceptual, settings)
+        pdq = item.pdq
         records.append(
             ScanItem(
                 scan_id=scan_id,
@@ -263,9 +388,22 @@ def _scan_items(scan_id: int, items: Sequence[Item], index: ExactIndex) -> list[
                 depth=item.depth,
                 container=display_path(item.container) if item.container is not None else None,
                 matches=tuple(matches),
+                pdq=pdq.hash_hex if pdq else None,
+                pdq_quality=pdq.quality if pdq else None,
+                pdq_decode_mode=pdq.decode_mode if pdq else None,
+                pdq_dihedral=",".join(pdq.dihedral) if pdq else None,
+                vpdq=_vpdq_text(item),
             )
         )
     return records
+
+
+def _vpdq_text(item: Item) -> str | None:
+    if item.vpdq is None:
+        return None
+    from puente.hashing.vpdq import format_vpdq
+
+    return format_vpdq(item.vpdq.features)
 
 
 def _may_have_members(file: Path) -> bool:
@@ -299,6 +437,7 @@ def scan_evidence(
     observer: ScanObserver | None = None,
     index: ExactIndex | None = None,
     scanner: ScanFunction | None = None,
+    perceptual_index: PerceptualIndex | None = None,
 ) -> ScanSummary:
     """Hash every file and archive member of an evidence item, match, and store the results.
 
@@ -330,7 +469,10 @@ def scan_evidence(
             )
         names = [h.name for h in scan.hashsets]
         if index is None:
-            index = _index(engine, names) if names else ExactIndex([])
+            if names:
+                index, perceptual_index = _indexes(engine, names)
+            else:
+                index = ExactIndex([])
         already = store.count_items(scan.id)
         scan = store.set_scan_status(
             scan, "running", operator, action="scan_resumed", details={"items_stored": already}
@@ -339,7 +481,7 @@ def scan_evidence(
         for s in unfinished:
             conflict_if_running(s)
         if index is None:
-            index = _index(engine, hashsets)
+            index, perceptual_index = _indexes(engine, hashsets)
         scan = store.start_scan(
             case_id,
             evidence_id,
@@ -361,9 +503,10 @@ def scan_evidence(
     scan_fn = scanner or scan_tree
     batch: list[Item] = []
     index_used = index
+    near_used = perceptual_index or PerceptualIndex.build()
 
     def flush() -> None:
-        records = _scan_items(scan.id, batch, index_used)
+        records = _scan_items(scan.id, batch, index_used, near_used, settings)
         store.add_items(scan.id, records)
         for record in records:
             observer.stored(record)
@@ -375,6 +518,7 @@ def scan_evidence(
             Limits.from_settings(settings),
             workers=workers or settings.workers,
             skip=skip if stored else None,
+            perceptual=perceptual_policy(settings),
         ):
             batch.append(item)
             if len(batch) >= settings.batch_size:

@@ -22,9 +22,9 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import py7zr
 import py7zr.exceptions
@@ -52,6 +52,9 @@ from puente.ingest.model import (
     Item,
     Limits,
 )
+
+if TYPE_CHECKING:
+    from puente.ingest.perceptual import PerceptualPolicy
 
 __all__ = ["ArchiveReader", "Budget", "Problem", "read_archive", "summarise"]
 
@@ -287,9 +290,16 @@ def _timestamp(value: datetime | tuple[int, ...] | float | None) -> float | None
 class ArchiveReader:
     """Reads the members of one top-level evidence file's archives, recursively."""
 
-    def __init__(self, limits: Limits, budget: Budget | None = None) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        budget: Budget | None = None,
+        *,
+        perceptual: PerceptualPolicy | None = None,
+    ) -> None:
         self.limits = limits
         self.budget = budget or Budget(limits)
+        self.perceptual = perceptual
 
     # -- members --------------------------------------------------------------------
 
@@ -378,7 +388,7 @@ class ArchiveReader:
                 if not decided and len(head) >= 512:
                     decided = True
                     fmt = archive_format(head)
-                    if fmt is None:
+                    if fmt is None and not self._image(head):
                         keep = None
                 hasher.update(chunk)
                 if hasher.size > limits.max_member_size:
@@ -436,7 +446,7 @@ class ArchiveReader:
                 keep = None
                 problems += yield from self.read(fmt, io.BytesIO(data), path, depth, len(data))
         status, detail = summarise(problems)
-        yield self._item(
+        item = self._item(
             path,
             container,
             depth,
@@ -447,7 +457,30 @@ class ArchiveReader:
             kind=detect_kind(head),
             digests=digests,
         )
+        if self.perceptual is not None and fmt is None:
+            item = self._perceive(item, keep)
+        yield item
         return False
+
+    def _image(self, head: bytes) -> bool:
+        if self.perceptual is None:
+            return False
+        from puente.ingest.perceptual import is_image
+
+        return is_image(detect_kind(head))
+
+    def _perceive(self, item: Item, keep: list[bytes] | None) -> Item:
+        from puente.ingest.perceptual import is_image, is_video, perceiver
+
+        assert self.perceptual is not None
+        if is_image(item.kind) and keep is not None:
+            return perceiver(self.perceptual).image(item, b"".join(keep))
+        if is_video(item.kind) and self.perceptual.video:
+            # PyAV is given paths only (hashing.vpdq); a member exists only in memory and is
+            # never written to disk, so it gets no vPDQ. Said on the item, not hidden.
+            note = "vPDQ not computed: video inside an archive (decoded from files only)"
+            return replace(item, detail=f"{item.detail}; {note}" if item.detail else note)
+        return item
 
     # -- formats --------------------------------------------------------------------
 

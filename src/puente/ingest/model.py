@@ -9,6 +9,8 @@ from puente.hashing.crypto import Digests
 
 if TYPE_CHECKING:
     from puente.config import Settings
+    from puente.hashing.pdq import PdqResult
+    from puente.hashing.vpdq import VpdqResult
 
 __all__ = [
     "ENCRYPTED",
@@ -88,6 +90,9 @@ class Item:
     detail: str | None
     depth: int
     container: str | None
+    # Perceptual hashes (scan with a PerceptualPolicy): images and videos that decoded.
+    pdq: PdqResult | None = None
+    vpdq: VpdqResult | None = None
 
     @property
     def display(self) -> str:

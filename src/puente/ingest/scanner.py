@@ -26,12 +26,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from puente.errors import EvidenceError
 from puente.hashing.crypto import CHUNK_SIZE, Hasher, open_readonly
 from puente.ingest.archives import ArchiveReader, summarise
 from puente.ingest.detect import HEAD_SIZE, archive_format, detect_kind
 from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits
+
+if TYPE_CHECKING:
+    from puente.ingest.perceptual import PerceptualPolicy
 
 __all__ = ["plan", "scan"]
 
@@ -223,8 +227,14 @@ def _buffer() -> memoryview:
     return view
 
 
-def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
-    """Hash one top-level regular file (and its archive members). Never raises."""
+def scan_file(
+    entry: _Entry, limits: Limits, perceptual: PerceptualPolicy | None = None
+) -> list[Item]:
+    """Hash one top-level regular file (and its archive members). Never raises.
+
+    With ``perceptual``, images (and image members of archives) get their PDQ and videos
+    their vPDQ, decoded in an isolated worker process (see ingest/perceptual.py).
+    """
     try:
         fd = open_readonly(entry.path, _OPEN_FLAGS)
     except OSError as exc:
@@ -243,12 +253,22 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
             hasher = Hasher()
             head = b""
             view = _buffer()
+            # An image's bytes are kept to be decoded for PDQ: the bytes hashed are the
+            # bytes decoded, read once (O_NOATIME), never a second open of the evidence.
+            keep: list[bytes] | None = None
+            first = True
             while True:
                 n = stream.readinto(view)
                 if not n:
                     break
                 if len(head) < HEAD_SIZE:
                     head += bytes(view[: min(n, HEAD_SIZE - len(head))])
+                if first:
+                    first = False
+                    if perceptual is not None and _keep_image(head, entry.size, perceptual):
+                        keep = []
+                if keep is not None:
+                    keep.append(bytes(view[:n]))
                 hasher.update(view[:n])
             after = os.fstat(fd)
         except OSError as exc:
@@ -277,7 +297,9 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
                 stream.seek(0)
                 # Archive parsers make many small reads (headers): buffer them.
                 buffered = io.BufferedReader(stream, buffer_size=1 << 16)
-                gen = ArchiveReader(limits).read(fmt, buffered, entry.rel, 0, hasher.size)
+                gen = ArchiveReader(limits, perceptual=perceptual).read(
+                    fmt, buffered, entry.rel, 0, hasher.size
+                )
                 while True:
                     try:
                         items.append(next(gen))
@@ -293,26 +315,79 @@ def scan_file(entry: _Entry, limits: Limits) -> list[Item]:
             if problems:
                 status, detail = summarise(problems)
         mtime, atime, ctime = _times(before)
-        items.append(
-            Item(
-                path=entry.rel,
-                size=hasher.size,
-                mtime=mtime,
-                atime=atime,
-                ctime=ctime,
-                kind=kind,
-                digests=hasher.digests(),
-                status=status,
-                detail=detail,
-                depth=0,
-                container=None,
-            )
+        item = Item(
+            path=entry.rel,
+            size=hasher.size,
+            mtime=mtime,
+            atime=atime,
+            ctime=ctime,
+            kind=kind,
+            digests=hasher.digests(),
+            status=status,
+            detail=detail,
+            depth=0,
+            container=None,
         )
+        if perceptual is not None and fmt is None:
+            item = _perceive(item, entry, keep, perceptual)
+        items.append(item)
         return items
 
 
-def _scan_batch(entries: list[_Entry], limits: Limits) -> list[list[Item]]:
-    return [scan_file(entry, limits) for entry in entries]
+def _keep_image(head: bytes, size: int, policy: PerceptualPolicy) -> bool:
+    from puente.ingest.perceptual import is_image
+
+    return size <= policy.max_in_memory and is_image(detect_kind(head))
+
+
+def _perceive(
+    item: Item, entry: _Entry, keep: list[bytes] | None, policy: PerceptualPolicy
+) -> Item:
+    from puente.ingest.perceptual import is_image, is_video, perceiver
+
+    if is_image(item.kind):
+        # Larger than max_in_memory: decoded from the file (read a second time).
+        source: str | bytes = b"".join(keep) if keep is not None else entry.path
+        return perceiver(policy).image(item, source)
+    if is_video(item.kind):
+        return perceiver(policy).video(item, entry.path)
+    return item
+
+
+def _scan_batch(
+    entries: list[_Entry], limits: Limits, perceptual: PerceptualPolicy | None
+) -> list[list[Item]]:
+    return [scan_file(entry, limits, perceptual) for entry in entries]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: a worker must not outlive the scan (kill -9 of the scan process).
+
+    Linux: PR_SET_PDEATHSIG delivers SIGKILL when the parent dies; then the parent pid is
+    checked once, in case it died before the call. Elsewhere a thread polls the parent pid.
+    """
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)
+                return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _check_root(root: Path) -> tuple[str, os.stat_result]:
@@ -357,6 +432,7 @@ def scan(
     workers: int = 1,
     skip: Callable[[str], bool] | None = None,
     on_progress: Callable[[Item], None] | None = None,
+    perceptual: PerceptualPolicy | None = None,
 ) -> Iterator[Item]:
     """Yield an Item for every file, archive member, error and limit hit under ``root``.
 
@@ -365,10 +441,11 @@ def scan(
     listed or is not a folder or regular file. ``skip(path)`` is asked for every
     top-level entry (path relative to ``root``): True skips it and all its members
     (resuming a scan). ``on_progress(item)`` is called in this process for every item,
-    just before it is yielded. See docs/ingest.md.
+    just before it is yielded. ``perceptual`` adds PDQ/vPDQ hashes of images and videos
+    (``Item.pdq``/``Item.vpdq``). See docs/ingest.md.
     """
     path, st = _check_root(root)
-    return _scan_items(_sources(path, st, skip), limits, workers, on_progress)
+    return _scan_items(_sources(path, st, skip), limits, workers, on_progress, perceptual)
 
 
 def _scan_items(
@@ -376,16 +453,17 @@ def _scan_items(
     limits: Limits,
     workers: int,
     on_progress: Callable[[Item], None] | None,
+    perceptual: PerceptualPolicy | None = None,
 ) -> Iterator[Item]:
     if workers <= 1:
         for source in sources:
-            items = [source] if isinstance(source, Item) else scan_file(source, limits)
+            items = [source] if isinstance(source, Item) else scan_file(source, limits, perceptual)
             for item in items:
                 if on_progress is not None:
                     on_progress(item)
                 yield item
         return
-    yield from _parallel(sources, limits, workers, on_progress)
+    yield from _parallel(sources, limits, workers, on_progress, perceptual)
 
 
 def _parallel(
@@ -393,6 +471,7 @@ def _parallel(
     limits: Limits,
     workers: int,
     on_progress: Callable[[Item], None] | None,
+    perceptual: PerceptualPolicy | None = None,
 ) -> Iterator[Item]:
     max_in_flight = workers * 3
     in_flight: set[Future[list[list[Item]]]] = set()
@@ -414,7 +493,9 @@ def _parallel(
                 on_progress(item)
             yield item
 
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
     try:
         batch: list[_Entry] = []
         batch_bytes = 0
@@ -426,14 +507,14 @@ def _parallel(
             batch_bytes += source.size
             if len(batch) < _BATCH_FILES and batch_bytes < _BATCH_BYTES:
                 continue
-            in_flight.add(pool.submit(_scan_batch, batch, limits))
+            in_flight.add(pool.submit(_scan_batch, batch, limits, perceptual))
             batch, batch_bytes = [], 0
             # Check for results once per batch, not per file: the main process
             # shares the cores with the workers.
             collect(block=len(in_flight) >= max_in_flight)
             yield from drain()
         if batch:
-            in_flight.add(pool.submit(_scan_batch, batch, limits))
+            in_flight.add(pool.submit(_scan_batch, batch, limits, perceptual))
         while in_flight or ready:
             if not ready:
                 collect(block=True)

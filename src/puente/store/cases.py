@@ -124,13 +124,24 @@ class ScanItemRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     depth: Mapped[int] = mapped_column(Integer)
     container: Mapped[str | None] = mapped_column(Text)
+    # triage_0002: perceptual hashes
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    pdq_decode_mode: Mapped[str | None] = mapped_column(String(40))
+    pdq_dihedral: Mapped[str | None] = mapped_column(Text)
+    vpdq: Mapped[str | None] = mapped_column(Text)
 
 
 class ScanMatchRow(Base):
     __tablename__ = "scan_matches"
     __table_args__ = (
         UniqueConstraint(
-            "item_id", "algorithm", "set_name", "set_version", name="uq_scan_matches_item_set"
+            "item_id",
+            "algorithm",
+            "value",
+            "set_name",
+            "set_version",
+            name="uq_scan_matches_item_value_set",
         ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -141,6 +152,11 @@ class ScanMatchRow(Base):
     set_version: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(100))
     source_category: Mapped[str] = mapped_column(String(200))
+    # triage_0002: perceptual matches
+    distance: Mapped[int | None] = mapped_column(Integer)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(300))
 
 
 CASES = cast(sa.Table, CaseRow.__table__)
@@ -216,6 +232,11 @@ _ITEM_COLUMNS = (
     "detail",
     "depth",
     "container",
+    "pdq",
+    "pdq_quality",
+    "pdq_decode_mode",
+    "pdq_dihedral",
+    "vpdq",
 )
 _IN_CHUNK = 500  # keeps IN (...) lists well under SQLite's bound-parameter limit
 
@@ -609,7 +630,12 @@ class CaseStore:
                 sa.select(matches_t)
                 .join(items_t, items_t.c.id == matches_t.c.item_id)
                 .where(items_t.c.scan_id.in_(list(scan_ids)))
-                .order_by(matches_t.c.item_id, matches_t.c.set_name, matches_t.c.algorithm)
+                .order_by(
+                    matches_t.c.item_id,
+                    matches_t.c.set_name,
+                    matches_t.c.algorithm,
+                    matches_t.c.value,
+                )
             )
             for m in conn.execute(match_query):
                 matches.setdefault(m.item_id, []).append(
@@ -620,6 +646,10 @@ class CaseStore:
                         set_version=m.set_version,
                         category=m.category,
                         source_category=m.source_category,
+                        distance=m.distance,
+                        quality=m.quality,
+                        variant=m.variant,
+                        detail=m.detail,
                     )
                 )
         for row in rows:
