@@ -145,10 +145,11 @@ def test_interrupted_import_resumes_without_duplicates(engine: Engine, tmp_path:
     assert partial.status == "importing"
     assert partial.id is not None and 0 < store.count_entries(partial.id) < 5000
     assert list(store.iter_memberships()) == []  # never matched while incomplete
+    store.start_import(partial.id, store.imports("big")[0])  # as if a process was killed
     result = imp(engine, path, "big", batch_size=1000)
     assert result.resumed and result.set.status == "complete"
     assert result.set.entry_count == 5000
-    assert [r.status for r in store.imports("big")] == ["interrupted", "complete"]
+    assert [r.status for r in store.imports("big")] == ["interrupted", "interrupted", "complete"]
     with pytest.raises(Conflict, match="already exists"):
         imp(engine, path, "big")
 

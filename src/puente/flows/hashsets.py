@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from puente.errors import Conflict, FormatError, InputError, NotFound, Problem, ValidationError
+from puente.errors import Conflict, InputError, NotFound, Problem, ValidationError
 from puente.hashing.crypto import hash_file
 from puente.hashsets.formats import WRITABLE, detect, get_format
 from puente.hashsets.formats.base import Item, Progress, ReadOptions, atomic_text_writer
@@ -148,6 +148,8 @@ def import_file(
             )
         resumed = True
         target = existing
+        assert target.id is not None
+        store.mark_interrupted(target.id)
     else:
         target = store.create_set(replace(info, source_format=fmt))
     assert target.id is not None
@@ -493,7 +495,6 @@ def add_files(
 
 __all__ = [
     "AddFilesResult",
-    "FormatError",
     "ImportResult",
     "add_files",
     "build_exact_index",

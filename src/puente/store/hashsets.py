@@ -550,6 +550,16 @@ class HashSetStore:
             assert key is not None
             return int(key[0])
 
+    def mark_interrupted(self, set_id: int) -> int:
+        """Imports of a set still "running" (the process died): mark them interrupted."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                IMPORTS.update()
+                .where(IMPORTS.c.set_id == set_id, IMPORTS.c.status == "running")
+                .values(status="interrupted", detail="process ended during the import")
+            )
+        return int(result.rowcount or 0)
+
     def finish_import(
         self,
         import_id: int,
