@@ -200,3 +200,12 @@ def test_portuguese_country_names_take_their_article() -> None:
     text = render(prepare(RequestType.PRESERVATION, CASE, parsed(), legal, lang="pt", now=NOW)).text
     assert "aplicável na Argentina" in text and "24/7 do Brasil (BR)" in text
     assert " em Argentina" not in text and " de Brasil" not in text
+
+
+def test_portuguese_goldens_contract_prepositions() -> None:
+    import re
+
+    # "em o país", "de a Argentina": Portuguese contracts these (no, na, do, da).
+    for path in sorted(GOLDEN.glob("*.pt.md")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(em|de) (o|a|os|as) ", text), path.name
