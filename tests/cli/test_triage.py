@@ -269,3 +269,56 @@ def test_scan_matches_named_sets(cli: Any, tmp_path: Path) -> None:
     assert only_a.json()["counts"]["matched"] == 1
     rows = cli("results", case_id, "--category", "csam", "--json").json()
     assert [(r["path"], r["sets"]) for r in rows] == [("docs/doc0.txt", "set-a")]
+
+
+def test_results_show_perceptual_matches_beside_exact_ones(cli: Any, tmp_path: Path) -> None:
+    import csv as csv_module
+
+    from PIL import Image, ImageDraw
+
+    from puente.cli.common import engine
+    from puente.flows import hashsets as hashset_flows
+    from puente.hashing.pdq import hash_image
+    from puente.hashsets.model import Entry
+    from puente.store.hashsets import HashSetStore
+
+    root = tmp_path / "evidence"
+    root.mkdir()
+    img = Image.new("RGB", (240, 240), (30, 120, 200))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((20, 40, 150, 200), fill=(250, 210, 0))
+    draw.rectangle((130, 10, 230, 120), fill=(200, 20, 60))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    (root / "foto.png").write_bytes(buf.getvalue())
+    (root / "nota.txt").write_text("benign\n")
+    case_id = str(_case(cli))
+    assert cli("evidence", "add", case_id, str(root), "--description", "stick").code == 0
+    # The set lists the note's bytes (exact) and the picture mirrored (perceptual only).
+    hashset_flows.add_files(engine(), "set-p", [root / "nota.txt"], "csam")
+    mirrored = io.BytesIO()
+    img.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, "PNG")
+    store = HashSetStore(engine())
+    info = store.get_set("set-p")
+    assert info.id is not None
+    store.add_entries(info.id, [Entry("pdq", hash_image(mirrored.getvalue()).hash_hex, "csam")])
+    assert cli("scan", case_id, "1", "--workers", "1", "--json").code == 0
+    rows = {r["path"]: r for r in cli("results", case_id, "--matched", "--json").json()}
+    assert sorted(rows) == ["foto.png", "nota.txt"]
+    (m,) = rows["foto.png"]["matches"]
+    assert m["algorithm"] == "pdq" and m["variant"] == "flipy" and m["distance"] <= 31
+    assert (
+        m["quality"] == rows["foto.png"]["pdq_quality"]
+        and len(rows["foto.png"]["pdq_dihedral"]) == 8
+    )
+    assert rows["nota.txt"]["matches"][0]["algorithm"] in ("md5", "sha1", "sha256")
+    assert rows["nota.txt"]["pdq"] is None
+    out = cli("results", case_id, "--matched", "--format", "csv").out
+    parsed = {r["path"]: r for r in csv_module.DictReader(io.StringIO(out))}
+    assert (
+        "pdq distance" in parsed["foto.png"]["matches"] and "flipy" in parsed["foto.png"]["matches"]
+    )
+    assert parsed["foto.png"]["pdq"] == rows["foto.png"]["pdq"]
+    assert "exact set-p" in parsed["nota.txt"]["matches"]
+    table = cli("results", case_id, "--matched")
+    assert table.code == 0 and "flipy" in table.out

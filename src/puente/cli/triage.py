@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from puente.cases.model import Case, CustodyEntry, EvidenceItem, Scan, ScanItem
+from puente.cases.model import Case, CustodyEntry, EvidenceItem, Scan, ScanItem, ScanMatch
 from puente.cli.common import console, engine, err_console, print_json, print_table, settings
 from puente.flows import triage as flow
 
@@ -384,7 +384,24 @@ RESULT_COLUMNS = (
     "container",
     "categories",
     "sets",
+    "pdq",
+    "pdq_quality",
+    "pdq_decode_mode",
+    "matches",
 )
+
+
+def _match_text(m: ScanMatch) -> str:
+    """One match in a line: how (exact algorithm, or perceptual with distance and variant),
+    set and category."""
+    where = f"{m.set_name}@{m.set_version}".rstrip("@")
+    if m.algorithm == "pdq":
+        how = f"pdq distance {m.distance} quality {m.quality} {m.variant}"
+    elif m.algorithm == "vpdq":
+        how = f"vpdq {m.detail}" if m.detail else "vpdq"
+    else:
+        how = f"{m.algorithm} exact"
+    return f"{how} {where} {m.category}"
 
 
 def _result_row(item: ScanItem) -> dict[str, Any]:
@@ -404,6 +421,10 @@ def _result_row(item: ScanItem) -> dict[str, Any]:
         "sets": ";".join(
             sorted({f"{m.set_name}@{m.set_version}".rstrip("@") for m in item.matches})
         ),
+        "pdq": item.pdq,
+        "pdq_quality": item.pdq_quality,
+        "pdq_decode_mode": item.pdq_decode_mode,
+        "matches": "; ".join(_match_text(m) for m in item.matches),
     }
 
 
@@ -424,7 +445,13 @@ def results(
     if as_json or fmt is ResultFormat.json:
         print_json(
             [
-                {**_result_row(i), "matches": [asdict(m) for m in i.matches], "mtime": i.mtime}
+                {
+                    **_result_row(i),
+                    "matches": [asdict(m) for m in i.matches],
+                    "mtime": i.mtime,
+                    "pdq_dihedral": i.pdq_dihedral.split(",") if i.pdq_dihedral else None,
+                    "vpdq": i.vpdq,
+                }
                 for i in items
             ]
         )
@@ -436,16 +463,17 @@ def results(
     else:
         print_table(
             f"Results of case {case_id} ({len(items)} items)",
-            ["path", "size", "kind", "md5", "status", "categories", "sets"],
+            ["path", "size", "kind", "md5", "pdq (quality)", "status", "categories", "matches"],
             [
                 (
                     i.path,
                     i.size,
                     i.kind,
                     i.md5,
+                    f"{i.pdq[:16]}… ({i.pdq_quality})" if i.pdq else "",
                     i.status + (f": {i.detail}" if i.detail else ""),
                     ";".join(i.categories),
-                    ";".join(sorted({m.set_name for m in i.matches})),
+                    "\n".join(_match_text(m) for m in i.matches),
                 )
                 for i in items
             ],
