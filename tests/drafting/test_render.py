@@ -209,3 +209,9 @@ def test_portuguese_goldens_contract_prepositions() -> None:
     for path in sorted(GOLDEN.glob("*.pt.md")):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(em|de) (o|a|os|as) ", text), path.name
+
+
+def test_timestamps_are_also_given_in_utc() -> None:
+    text = _draft_text(RequestType.PRESERVATION, "es")
+    # 14:03 at -03:00 is 17:03 UTC: the provider searches its logs in UTC.
+    assert "2026-10-01T14:03:00-03:00 (UTC: 2026-10-01T17:03:00Z)" in text

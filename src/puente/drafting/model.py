@@ -8,7 +8,7 @@ without either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -112,6 +112,15 @@ class DataItem:
     timestamp_text: str = ""  # as given, for messages and the draft
     provider: str = ""
     relation: str = ""  # how it relates to the offence (Art. 29(2)(c))
+
+    @property
+    def timestamp_utc(self) -> str:
+        """The timestamp in UTC when it was given with another offset ("" otherwise):
+        providers search their logs in UTC, so the draft states both."""
+        ts = self.timestamp
+        if ts is None or ts.utcoffset() is None or ts.utcoffset() == timedelta(0):
+            return ""
+        return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
