@@ -148,4 +148,7 @@ def test_nsrl_and_add_files(tmp_path: Path, cli: Callable[..., Result]) -> None:
     assert out.returncode == 0, out.stderr
     stats = {s["name"]: s for s in json.loads(cli("stats", "--json").stdout)}
     assert stats["nsrl"]["by_category"] == {"known_good": 60}
+    icse = cli("export", "curated", "--format", "icse", "--output", str(tmp_path / "i.csv"))
+    assert icse.returncode == 0
+    assert "1 entries of curated not exported" in icse.stderr
     assert stats["curated"]["by_category"] == {"comparison": 3}

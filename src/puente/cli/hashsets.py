@@ -280,6 +280,13 @@ def export_cmd(
     _check_choice(fmt, WRITABLE, "export format")
     count = flow.export_set(engine(), name, fmt, output)
     console.print(f"exported {count:,} entries of {name} to {output} ({fmt})", highlight=False)
+    total = flow.show_set(engine(), name)[0].entry_count
+    if count < total:
+        err_console.print(
+            f"[yellow]warning:[/] {total - count:,} entries of {name} not exported: "
+            f"{fmt} has no field for their algorithm (ICSE CSV: MD5, SHA1, PhotoDNA only)",
+            highlight=False,
+        )
 
 
 @app.command("stats")
