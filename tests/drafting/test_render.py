@@ -215,3 +215,27 @@ def test_timestamps_are_also_given_in_utc() -> None:
     text = _draft_text(RequestType.PRESERVATION, "es")
     # 14:03 at -03:00 is 17:03 UTC: the provider searches its logs in UTC.
     assert "2026-10-01T14:03:00-03:00 (UTC: 2026-10-01T17:03:00Z)" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "says"),
+    [
+        (
+            "es",
+            "Solicitud de emergencia (punto de contacto 24/7 o canales policiales)",
+            "no consta",
+        ),
+        ("pt", "Pedido de emergência (ponto de contato 24/7 ou canais policiais)", "não consta"),
+        ("en", "Emergency request (24/7 contact point or police channels)", "not confirmed"),
+    ],
+)
+def test_emergency_to_a_non_party_does_not_claim_article_35(
+    lang: str, title: str, says: str
+) -> None:
+    legal = legal_context(
+        "AR", "MX", parties={"coop.party_budapest": ("met", "not_met")}, known_channels=False
+    )
+    text = render(prepare(RequestType.EMERGENCY, CASE, parsed(), legal, lang=lang, now=NOW)).text
+    assert text.startswith(f"# {title}\n")
+    assert says in text.split("## 3.")[1].split("## 4.")[0]
+    assert "INTERPOL" in text
