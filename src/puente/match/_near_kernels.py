@@ -41,12 +41,21 @@ def search_block(
 
     Writes up to out_ids.shape[1] hits per query and returns the true hit counts (a count
     above the capacity asks the caller to retry with more room).
+
+    Staged on purpose: nearly every load here (bucket offsets, ids, code rows) misses the
+    cache at millions of codes. Done as one chain per probe (offset -> id -> row) the CPU waits
+    for each miss in turn; split into three loops of independent loads (all bucket bounds,
+    then all candidate ids, then all rows) it keeps many misses in flight at once.
     """
     nq = qbe.shape[0]
     m = starts.shape[0]
+    npr = tables.shape[0]
     cap = out_ids.shape[1]
     counts = np.zeros(nq, np.int64)
     chunk = np.empty(m, np.int64)
+    lo_a = np.empty(npr, np.int64)
+    hi_a = np.empty(npr, np.int64)
+    cand = np.empty(8192, np.int64)
     for j in range(nq):
         for t in range(m):
             st = starts[t]
@@ -59,27 +68,41 @@ def search_block(
                 k = o + w - 64
                 v = (qbe[j, i] << np.uint64(k)) | (qbe[j, i + 1] >> np.uint64(64 - k))
             chunk[t] = np.int64(v & np.uint64((1 << w) - 1))
+        # 1: every probed bucket's bounds
+        total = np.int64(0)
+        for p in range(npr):
+            key = bases[p] + (chunk[tables[p]] ^ masks[p])
+            lo = np.int64(offsets[key])
+            hi = np.int64(offsets[key + 1])
+            lo_a[p] = lo
+            hi_a[p] = hi
+            total += hi - lo
+        # 2: every candidate id
+        if total > cand.shape[0]:
+            cand = np.empty(2 * total, np.int64)
+        n = 0
+        for p in range(npr):
+            for r in range(lo_a[p], hi_a[p]):
+                cand[n] = perm[r]
+                n += 1
+        # 3: verify each candidate on the full 256 bits
         a0 = q64[j, 0]
         a1 = q64[j, 1]
         a2 = q64[j, 2]
         a3 = q64[j, 3]
         c = 0
-        for p in range(tables.shape[0]):
-            key = bases[p] + (chunk[tables[p]] ^ masks[p])
-            lo = np.int64(offsets[key])
-            hi = np.int64(offsets[key + 1])
-            for r in range(lo, hi):
-                e = perm[r]
-                d = (
-                    _popcount64(words[e, 0] ^ a0)
-                    + _popcount64(words[e, 1] ^ a1)
-                    + _popcount64(words[e, 2] ^ a2)
-                    + _popcount64(words[e, 3] ^ a3)
-                )
-                if d <= threshold:
-                    if c < cap:
-                        out_ids[j, c] = e
-                        out_dist[j, c] = d
-                    c += 1
+        for r in range(n):
+            e = cand[r]
+            d = (
+                _popcount64(words[e, 0] ^ a0)
+                + _popcount64(words[e, 1] ^ a1)
+                + _popcount64(words[e, 2] ^ a2)
+                + _popcount64(words[e, 3] ^ a3)
+            )
+            if d <= threshold:
+                if c < cap:
+                    out_ids[j, c] = e
+                    out_dist[j, c] = d
+                c += 1
         counts[j] = c
     return counts
