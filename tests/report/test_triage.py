@@ -73,8 +73,17 @@ def test_broken_custody_is_stated() -> None:
 
 def test_json_report_matches_golden() -> None:
     data = triage.to_json(sample_report())
-    assert data["counts"]["matched"] == 2 and data["counts"]["problems"] == 2
-    assert data["counts"]["by_category"] == {"comparison": 1, "csam": 1, "unmatched": 4}
+    assert data["counts"]["matched"] == 4 and data["counts"]["problems"] == 3
+    assert data["counts"]["by_category"] == {
+        "comparison": 1,
+        "csam": 2,
+        "exploitive": 1,
+        "unmatched": 5,
+    }
+    assert data["counts"]["perceptual_matches"] == 2 and data["counts"]["images_hashed"] == 2
+    assert data["counts"]["by_decode_mode"] == {"full": 1, "jpeg-draft-1/2": 1}
+    pdq = next(i for i in data["matched"] if i["path"] == "photos/d.jpg")["matches"][0]
+    assert (pdq["distance"], pdq["quality"], pdq["variant"]) == (12, 94, "rotate90")
     assert data["custody"]["intact"] is True
     _golden("report.json", json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 

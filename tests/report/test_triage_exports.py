@@ -23,7 +23,7 @@ def test_vics_case_export_structure() -> None:
     assert case["CaseID"].startswith("{") and case["CaseID"].endswith("}")
     media = {m["MD5"]: m for m in case["Media"]}
     # Only items with hashes; errors and limit hits have none.
-    assert len(media) == 4 and case["TotalMediaFiles"] == 4
+    assert len(media) == 7 and case["TotalMediaFiles"] == 7
     hit = media[f"{2:032X}"]
     assert hit["Category"] == 1 and hit["IsPrecategorized"] == "true"
     assert hit["MediaFiles"][0]["FilePath"] == "/photos/b.jpg"
@@ -33,6 +33,13 @@ def test_vics_case_export_structure() -> None:
     assert member["MediaFiles"][0]["ParentMD5"] == f"{3:032X}"
     assert "Category" not in media[f"{1:032X}"]
     assert case["TotalPrecategorized"] == 2
+    # PDQ in AlternativeHashes; a perceptual match is a comment, not a category.
+    near = media[f"{7:032X}"]
+    assert near["AlternativeHashes"] == [{"HashName": "PDQ", "HashValue": "f1" * 32}]
+    assert "Category" not in near and near["IsPrecategorized"] == "false"
+    assert "PDQ near match: demo-set 2026.1 csam distance 12 variant rotate90" in near["Comments"]
+    assert "VPDQ near match" in media[f"{8:032X}"]["Comments"]
+    assert "AlternativeHashes" not in media[f"{2:032X}"]
     assert all("RelativeFilePath" not in m for m in case["Media"])  # no copies, hashes only
     assert vics_case(sample_report()) == data  # deterministic
 
@@ -48,7 +55,7 @@ def test_case_uco_export_validates(tmp_path: Path) -> None:
         pytest.skip("case_validate (case-utils) not installed")
     data = case_uco(sample_report())
     kinds = [n["@type"] for n in data["@graph"]]
-    assert kinds.count("uco-observable:File") == 4
+    assert kinds.count("uco-observable:File") == 7
     assert kinds.count("case-investigation:InvestigativeAction") == 1 + 4  # scan + custody
     assert "case-investigation:ProvenanceRecord" in kinds
     out = tmp_path / "case.jsonld"

@@ -51,9 +51,34 @@ def sample_report() -> TriageReport:
     scan = Scan(1, 1, 1, "finished", DIGEST, T, T.replace(minute=45), sets, "0.1.0")
     hit = ScanMatch("md5", f"{2:032x}", "demo-set", "2026.1", "csam", "1")
     hit2 = ScanMatch("sha256", f"{4:064x}", "demo-set", "2026.1", "comparison", "4")
+    near = ScanMatch("pdq", "f0" * 32, "demo-set", "2026.1", "csam", "1", 12, 94, "rotate90")
+    video = ScanMatch(
+        "vpdq",
+        "sha256:" + "7" * 64,
+        "demo-set",
+        "2026.1",
+        "exploitive",
+        "2",
+        detail="query 100.0% of 10 frames, entry 90.0% of 11 frames",
+    )
+    pdq = {"pdq": "f1" * 32, "pdq_quality": 94, "pdq_decode_mode": "jpeg-draft-1/2"}
     items = (
-        _item("photos/a.jpg", 1),
+        _item("photos/a.jpg", 1, **{**pdq, "pdq": "a5" * 32, "pdq_decode_mode": "full"}),
         _item("photos/b.jpg", 2, matches=(hit,)),
+        _item("photos/d.jpg", 7, matches=(near,), **pdq, pdq_dihedral=",".join(["f1" * 32] * 8)),
+        _item(
+            "videos/v.mp4",
+            8,
+            kind="video/mp4",
+            matches=(video,),
+            vpdq="0,94," + "f1" * 32 + ",0.000\n12,93," + "f2" * 32 + ",1.000",
+        ),
+        _item(
+            "photos/cut.jpg",
+            9,
+            status="error",
+            detail="PDQ not computed: FormatError: cannot open image: OSError: Truncated File Read",
+        ),
         _item("archive.zip", 3, kind="application/zip"),
         _item("archive.zip!/inner/c.jpg", 4, matches=(hit2,)),
         _item(

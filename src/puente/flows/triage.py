@@ -324,10 +324,8 @@ def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) 
                         set_version=m.set_version,
                         category=m.category,
                         source_category=m.source_category or "",
-                        detail=(
-                            f"{vm.query_pct:.1f}% of the video's {vm.query_frames} unique "
-                            f"frames, {vm.candidate_pct:.1f}% of the entry's "
-                            f"{vm.candidate_frames}"
+                        detail=report_triage.vpdq_detail(
+                            vm.query_pct, vm.query_frames, vm.candidate_pct, vm.candidate_frames
                         ),
                     )
                 )

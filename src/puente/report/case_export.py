@@ -42,11 +42,17 @@ def _name(path: str) -> str:
 
 
 def _vics_category(items: list[ScanItem]) -> int | None:
-    categories = {c for i in items for c in i.categories}
+    # Exact (byte-identical) matches only: a perceptual match is a lead for the examiner,
+    # not a categorisation another tool should take over (it goes in Comments).
+    categories = {m.category for i in items for m in i.matches if not m.perceptual}
     for category in _SEVERITY:
         if category in categories:
             return VICS_CATEGORY[category]
     return None
+
+
+def _exact(item: ScanItem) -> list[Any]:
+    return [m for m in item.matches if not m.perceptual]
 
 
 def vics_case(report: TriageReport) -> dict[str, Any]:
@@ -66,14 +72,31 @@ def vics_case(report: TriageReport) -> dict[str, Any]:
             "SHA1": (first.sha1 or "").upper(),
             "MediaSize": first.size,
             "MimeType": first.kind.split("/")[0] if "/" in first.kind else first.kind,
-            "IsPrecategorized": "true" if any(i.matches for i in items) else "false",
+            "IsPrecategorized": "true" if any(_exact(i) for i in items) else "false",
         }
+        # VICS 2.0 has a field for PhotoDNA only; PDQ goes in the generic AlternativeHashes
+        # (HashName/HashValue), which readers that do not know PDQ ignore.
+        pdq = sorted({i.pdq for i in items if i.pdq})
+        if pdq:
+            record["AlternativeHashes"] = [{"HashName": "PDQ", "HashValue": v} for v in pdq]
         category = _vics_category(items)
         if category is not None:
             record["Category"] = category
-        sets = sorted({f"{m.set_name} {m.set_version}" for i in items for m in i.matches})
+        sets = sorted({f"{m.set_name} {m.set_version}" for i in items for m in _exact(i)})
         if sets:
             record["PrecategorizationSource"] = "; ".join(sets)
+        near = sorted(
+            {
+                f"{m.algorithm.upper()} near match: {m.set_name} {m.set_version} {m.category}"
+                + (f" distance {m.distance} variant {m.variant}" if m.algorithm == "pdq" else "")
+                + (f" ({m.detail})" if m.detail else "")
+                for i in items
+                for m in i.matches
+                if m.perceptual
+            }
+        )
+        if near:
+            record["Comments"] = "; ".join(near) + " (to be confirmed by the examiner)"
         files = []
         for item in sorted(items, key=lambda i: (i.scan_id, i.path)):
             entry: dict[str, Any] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+import re
 import ssl
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -90,6 +91,22 @@ class TriageReport:
     def by_status(self) -> list[tuple[str, int]]:
         return sorted(Counter(i.status for i in self.items).items())
 
+    def by_decode_mode(self) -> list[tuple[str, int]]:
+        """How each PDQ-hashed image was decoded ("full", "jpeg-draft-1/N")."""
+        return sorted(Counter(i.pdq_decode_mode or "?" for i in self.items if i.pdq).items())
+
+    @property
+    def images_hashed(self) -> int:
+        return sum(1 for i in self.items if i.pdq)
+
+    @property
+    def videos_hashed(self) -> int:
+        return sum(1 for i in self.items if i.vpdq)
+
+    @property
+    def perceptual_matches(self) -> int:
+        return sum(1 for i in self.items for m in i.matches if m.perceptual)
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
@@ -135,6 +152,10 @@ def to_json(report: TriageReport) -> dict[str, Any]:
             "by_category": dict(report.by_category()),
             "by_kind": dict(report.by_kind()),
             "by_status": dict(report.by_status()),
+            "by_decode_mode": dict(report.by_decode_mode()),
+            "images_hashed": report.images_hashed,
+            "videos_hashed": report.videos_hashed,
+            "perceptual_matches": report.perceptual_matches,
         },
         "matched": [_item_json(i) for i in report.matched],
         "problems": [_item_json(i) for i in report.problems],
@@ -146,16 +167,67 @@ def to_json(report: TriageReport) -> dict[str, Any]:
     }
 
 
-def match_lines(item: ScanItem) -> list[str]:
-    """One line per set: "name version (md5, sha1, sha256; source category)"."""
+_VPDQ_DETAIL = re.compile(r"query ([\d.]+)% of (\d+) frames, entry ([\d.]+)% of (\d+) frames")
+
+
+def vpdq_detail(query_pct: float, query_frames: int, entry_pct: float, entry_frames: int) -> str:
+    """How a vPDQ match is stored (ScanMatch.detail); the report words it per language."""
+    return (
+        f"query {query_pct:.1f}% of {query_frames} frames, "
+        f"entry {entry_pct:.1f}% of {entry_frames} frames"
+    )
+
+
+def _vpdq_words(detail: str | None, msg: dict[str, str] | None) -> str:
+    found = _VPDQ_DETAIL.fullmatch(detail or "")
+    if found is None or msg is None:
+        return detail or ""
+    q, qn, c, cn = found.groups()
+    sep = msg.get("decimal_separator", ".")
+    q, c = q.replace(".", sep), c.replace(".", sep)
+    if msg.get("vpdq_frames", "").count("{") != 4:
+        return detail or ""
+    return msg["vpdq_frames"].format(q=q, qn=qn, c=c, cn=cn)
+
+
+def variant_label(variant: str | None, msg: dict[str, str] | None = None) -> str:
+    """A dihedral variant in words ("trimmed:flipy" -> "mirrored left to right, after …")."""
+    if not variant:
+        return ""
+    trimmed, _, name = variant.rpartition(":")
+    if msg is None:
+        return variant
+    text = msg.get(f"variant_{name}", name)
+    return f"{text}, {msg['variant_trimmed']}" if trimmed else text
+
+
+def match_lines(item: ScanItem, msg: dict[str, str] | None = None) -> list[str]:
+    """Exact matches: one line per set, "name version (md5, sha1, sha256; source category)";
+    perceptual ones: one line per entry, "name version (PDQ, distance 12, quality 87,
+    variant …; source category)" or "(vPDQ, …% of frames)"."""
     grouped: dict[tuple[str, str, str], list[str]] = {}
-    for m in item.matches:
-        grouped.setdefault((m.set_name, m.set_version, m.source_category), []).append(m.algorithm)
     lines = []
+    word = msg or {"distance": "distance", "quality": "quality", "variant": "variant"}
+    for m in item.matches:
+        if m.algorithm == "pdq":
+            extra = f"; {m.source_category}" if m.source_category else ""
+            lines.append(
+                f"{m.set_name} {m.set_version} (PDQ, {word['distance']} {m.distance}, "
+                f"{word['quality']} {m.quality}, {word['variant']}: "
+                f"{variant_label(m.variant, msg)}{extra})"
+            )
+        elif m.algorithm == "vpdq":
+            extra = f"; {m.source_category}" if m.source_category else ""
+            words = _vpdq_words(m.detail, msg)
+            lines.append(f"{m.set_name} {m.set_version} (vPDQ, {words}{extra})")
+        else:
+            key = (m.set_name, m.set_version, m.source_category)
+            grouped.setdefault(key, []).append(m.algorithm)
+    exact = []
     for (name, version, source), algorithms in sorted(grouped.items()):
         extra = f"; {source}" if source else ""
-        lines.append(f"{name} {version} ({', '.join(algorithms)}{extra})")
-    return lines
+        exact.append(f"{name} {version} ({', '.join(algorithms)}{extra})")
+    return exact + lines
 
 
 def _size(value: int | None) -> str:
@@ -176,7 +248,7 @@ def render_html(report: TriageReport, lang: str) -> str:
         size=_size,
         status_label={k[7:]: v for k, v in m.items() if k.startswith("status_")},
         category_label={k[9:]: v for k, v in m.items() if k.startswith("category_")},
-        match_lines=match_lines,
+        match_lines=lambda item: match_lines(item, m),
         action_label={k[7:]: v for k, v in m.items() if k.startswith("action_")},
     )
 
