@@ -34,9 +34,15 @@ def test_demo_runs_end_to_end(sqlite_engine: Engine, settings: Settings) -> None
     assert result.summary["status_error"] >= 2  # damaged archive, symlink loop (+ chmod 000)
     html = result.report.read_text(encoding="utf-8")
     assert DEMO_SET in html and "is intact" in html
+    # Altered copies listed by PDQ only: perceptual matches, with the variant named.
+    assert "(PDQ, distance" in html and "variant:" in html
     _, items = triage.results(sqlite_engine, result.case_id, matched_only=True)
     # A member two archives deep matches too.
     assert any(i.depth == 2 for i in items)
+    near = [m for i in items for m in i.matches if m.algorithm == "pdq"]
+    assert len(near) >= 2
+    assert {m.variant for m in near} >= {"rotate90", "flipy"}
+    assert all(m.distance is not None and m.distance <= 31 for m in near)
     assert {c for i in items for c in i.categories} == {"csam", "known_good"}
     errors = {
         i.path: i.detail or ""

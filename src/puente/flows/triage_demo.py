@@ -156,6 +156,55 @@ def make_demo_evidence(folder: Path, *, images: int = 300, seed: int = 2026) -> 
     return DemoEvidence(folder, tuple(alert), tuple(known), files)
 
 
+def _altered(data: bytes, k: int) -> bytes:
+    """A rotated or mirrored, resized, re-encoded copy: what comes back from circulation."""
+    with Image.open(io.BytesIO(data)) as opened:
+        img: Image.Image = opened.convert("RGB")
+    if k % 2 == 0:
+        img = img.transpose(Image.Transpose.ROTATE_90)
+    else:
+        img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    img = img.resize((img.width * 3 // 4, img.height * 3 // 4), Image.Resampling.LANCZOS)
+    return _encode(img, "JPEG")
+
+
+def _add_perceptual_entries(engine: Engine, demo: DemoEvidence, count: int = 2) -> list[Path]:
+    """List PDQ hashes of altered copies of a few unlisted demo pictures in the demo set,
+    so the scan shows perceptual matches (with their rotation or mirror) beside exact ones."""
+    from puente.hashing.pdq import hash_image
+    from puente.hashsets.model import Entry
+    from puente.store.hashsets import HashSetStore
+
+    listed = set(demo.alert_files)
+    chosen: list[Path] = []
+    entries: list[Entry] = []
+    for path in sorted(demo.folder.glob("DCIM/*/IMG_*")):
+        if path in listed:
+            continue
+        data = path.read_bytes()
+        if hash_image(data).quality < 70:  # a clear picture, well above the quality floor
+            continue
+        k = len(chosen)
+        altered = hash_image(_altered(data, k))
+        entries.append(
+            Entry(
+                "pdq",
+                altered.hash_hex,
+                "csam",
+                source_id=f"demo-pdq-{k + 1}",
+                comment="PDQ of a rotated or mirrored, resized, re-encoded copy (demo only)",
+            )
+        )
+        chosen.append(path)
+        if len(chosen) == count:
+            break
+    store = HashSetStore(engine)
+    info = store.get_set(DEMO_SET)
+    assert info.id is not None
+    store.add_entries(info.id, entries)
+    return chosen
+
+
 def run_triage_demo(
     settings: Settings,
     engine: Engine,
@@ -182,6 +231,8 @@ def run_triage_demo(
     )
     hashset_flows.add_files(engine, DEMO_SET, list(demo.alert_files), "csam", info=info)
     hashset_flows.add_files(engine, DEMO_SET, list(demo.known_files), "known_good", info=info)
+    near = _add_perceptual_entries(engine, demo)
+    say(f"demo set also lists PDQ hashes of altered copies of {len(near)} pictures")
     case = triage.create_case(
         engine,
         "Caso de demostración (datos sintéticos)",
