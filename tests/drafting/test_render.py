@@ -239,3 +239,24 @@ def test_emergency_to_a_non_party_does_not_claim_article_35(
     assert text.startswith(f"# {title}\n")
     assert says in text.split("## 3.")[1].split("## 4.")[0]
     assert "INTERPOL" in text
+
+
+def test_conduct_is_named_in_the_readers_words_with_its_id() -> None:
+    from dataclasses import replace as dc_replace
+
+    legal = dc_replace(
+        legal_context(conduct_to="not_met"), conduct_title="Distribuição ou transmissão"
+    )
+    text = render(
+        prepare(RequestType.MLA_STORED_DATA, CASE, parsed(), legal, lang="pt", now=NOW)
+    ).text
+    assert "Conduta «Distribuição ou transmissão» (off.distribution) tipificada em BR" in text
+    assert "> A conduta «Distribuição ou transmissão» (off.distribution) não é crime" in text
+
+
+def test_the_knowledge_base_gives_the_conduct_title() -> None:
+    from puente.drafting.knowledge import legal_context as from_kb
+    from puente.legal.catalog import load_catalog
+
+    legal = from_kb(load_catalog(), "AR", "BR", "off.distribution", (), "es")
+    assert legal.conduct_title == "Distribución o transmisión"

@@ -60,6 +60,17 @@ def _name(kb: KnowledgeBase, code: str, lang: str) -> str:
         return code
 
 
+def _criterion_title(kb: KnowledgeBase, criterion_id: str, lang: str) -> str:
+    # Optional in the protocol: a knowledge base without titles leaves the id alone.
+    lookup = getattr(kb, "criterion", None)
+    if lookup is None or not criterion_id:
+        return ""
+    try:
+        return str(lookup(criterion_id).title.get(lang) or "")
+    except (LookupError, NotFound, AttributeError):
+        return ""
+
+
 def legal_context(
     kb: KnowledgeBase,
     frm: str,
@@ -81,4 +92,5 @@ def legal_context(
         parties=parties,
         channels=for_country(channels, to),
         country_names=tuple((c, _name(kb, c, lang)) for c in (frm, to)),
+        conduct_title=_criterion_title(kb, conduct, lang),
     )

@@ -247,6 +247,7 @@ class LegalContext:
     parties: tuple[LegalFact, ...] = ()  # coop.party_* findings for both countries
     channels: tuple[ChannelEntry, ...] = ()
     country_names: tuple[tuple[str, str], ...] = ()  # (code, name) in the draft's language
+    conduct_title: str = ""  # the conduct's criterion title in the draft's language, if known
 
     def party(self, country: str, criterion_id: str) -> LegalFact | None:
         for fact in self.parties:

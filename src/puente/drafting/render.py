@@ -113,6 +113,15 @@ def fact_line(fact: LegalFact | None) -> dict[str, Any]:
     }
 
 
+def conduct_label(conduct: str, title: str, lang: str) -> str:
+    """«Distribución o transmisión» (off.distribution): the reader's words, and the id that
+    points into the knowledge base."""
+    if not title:
+        return conduct
+    quoted = f"“{title}”" if lang == "en" else f"«{title}»"
+    return f"{quoted} ({conduct})"
+
+
 def context(draft: Draft) -> dict[str, Any]:
     legal = draft.legal
     inst = draft.instrument
@@ -127,6 +136,9 @@ def context(draft: Draft) -> dict[str, Any]:
         "instrument": inst,
         "inst_requesting": fact_line(inst.requesting if inst else None),
         "inst_requested": fact_line(inst.requested if inst else None),
+        "conduct_label": conduct_label(
+            draft.facts.offence.conduct, legal.conduct_title, draft.lang
+        ),
         "conduct_requesting": fact_line(legal.conduct_requesting),
         "conduct_requested": fact_line(legal.conduct_requested),
         "addressee": draft.addressee,
