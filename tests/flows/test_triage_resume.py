@@ -15,17 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from puente.config import Settings
 from puente.flows import hashsets as hashset_flows
 from puente.flows import triage
+from puente.hashing.pdq import hash_image
+from puente.hashsets.model import Entry
 from puente.store.cases import CaseStore
 from puente.store.db import open_engine
+from puente.store.hashsets import HashSetStore
 
 from .test_triage_scan import make_tree
 
 ITERATIONS = int(os.environ.get("PUENTE_RESUME_ITERATIONS", "3"))
-COLUMNS = "path, size, mtime, kind, md5, sha1, sha256, status, detail, depth, container"
+COLUMNS = (
+    "path, size, mtime, kind, md5, sha1, sha256, status, detail, depth, container, "
+    "pdq, pdq_quality, pdq_decode_mode, pdq_dihedral, vpdq"
+)
 
 
 def _records(db: Path, scan_id: int) -> list[tuple[Any, ...]]:
@@ -34,7 +41,8 @@ def _records(db: Path, scan_id: int) -> list[tuple[Any, ...]]:
             f"SELECT {COLUMNS} FROM scan_items WHERE scan_id = ? ORDER BY path", (scan_id,)
         ).fetchall()
         matches = conn.execute(
-            "SELECT i.path, m.algorithm, m.value, m.set_name, m.category FROM scan_matches m "
+            "SELECT i.path, m.algorithm, m.value, m.set_name, m.category, m.distance, "
+            "m.quality, m.variant, m.detail FROM scan_matches m "
             "JOIN scan_items i ON i.id = m.item_id WHERE i.scan_id = ? ORDER BY 1, 2, 3, 4",
             (scan_id,),
         ).fetchall()
@@ -66,10 +74,22 @@ def test_kill_9_then_resume_equals_uninterrupted(
     listed = make_tree(root, n=80)
     for k in range(3):  # more archives: resumes must re-read partly stored ones
         (root / f"more{k}.zip").write_bytes((root / "outer.zip").read_bytes())
+    # Images (PDQ, one matched perceptually through a mirrored copy) and a corrupt one.
+    from .test_triage_perceptual import encode, picture
+
+    (root / "pics").mkdir()
+    for k in range(6):
+        (root / "pics" / f"p{k}.png").write_bytes(encode(picture(k, 128), "PNG"))
+    (root / "pics" / "cut.png").write_bytes(encode(picture(7, 128), "PNG")[:300])
     engine = open_engine(settings)
     hashset_flows.add_files(
         engine, "resume-set", [root / p for p in listed if "!/" not in p], "csam"
     )
+    mirrored = encode(picture(2, 128).transpose(Image.Transpose.FLIP_LEFT_RIGHT), "PNG")
+    store = HashSetStore(engine)
+    set_id = store.get_set("resume-set").id
+    assert set_id is not None
+    store.add_entries(set_id, [Entry("pdq", hash_image(mirrored).hash_hex, "csam")])
     baseline_case = triage.create_case(engine, "baseline", "AR", "UFECI", "ana")
     ev = triage.add_evidence(engine, baseline_case.id, root, "tree", "ana")
     once = settings.model_copy(update={"workers": 1, "batch_size": 7})
@@ -77,7 +97,8 @@ def test_kill_9_then_resume_equals_uninterrupted(
     db = puente_home / "puente.db"
     expected = _records(db, base.scan.id)
     total = base.counts["items"]
-    assert any(len(r) == 5 for r in expected)  # some matches are part of the comparison
+    assert any(len(r) == 9 for r in expected)  # some matches are part of the comparison
+    assert any(len(r) == 9 and r[1] == "pdq" for r in expected)
 
     env = {**os.environ, "PUENTE_BATCH_SIZE": "7", "PUENTE_WORKERS": "1"}
     rng = random.Random(int(os.environ.get("PUENTE_RESUME_SEED", "7")))
