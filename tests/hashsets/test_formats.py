@@ -435,3 +435,16 @@ def test_nsrl_full_flavour_where_file_is_a_view(tmp_path: Path) -> None:
     assert row.entries[0].source_id == "7"
     (err,) = errors(items)
     assert err.line == 2 and "FILE row 2" in err.reason and "sha1" in err.reason
+
+
+def test_csv_quoted_field_across_lines_and_unterminated(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        f'algorithm,value,comment\nmd5,{MD5},"first\nsecond"\nsha1,{SHA1},ok\n'
+        f'md5,{MD5},"never closed\n'
+    )
+    items = read_all(path, "csv")
+    good = rows(items)
+    assert [(r.line, r.entries[0].comment) for r in good] == [(2, "first\nsecond"), (4, "ok")]
+    (err,) = errors(items)
+    assert err.line == 5 and "unterminated quoted field" in err.reason

@@ -18,6 +18,7 @@ from typing import IO, Any
 from puente.errors import FormatError, InputError
 from puente.hashing.registry import ALGORITHMS, get_algorithm
 from puente.hashsets.formats.base import (
+    MAX_LINE,
     Format,
     Item,
     ReadOptions,
@@ -101,12 +102,29 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
         )
     if options.category not in CATEGORIES:
         raise FormatError(source, f"unknown category {options.category!r}")
+    pending: str | None = None  # a record whose quoted field spans lines
+    start = 0
     for number, text, length in lines:
         if text is None:
+            if pending is not None:
+                yield RowError(source, start, "unterminated quoted field")
+                pending = None
             yield long_or_undecodable(source, number, length)
             continue
-        if not text.strip():
+        if pending is not None:
+            text = pending + "\n" + text
+            pending = None
+        else:
+            start = number
+            if not text.strip():
+                continue
+        if text.count('"') % 2:  # a quoted field continues on the next line
+            if len(text) > MAX_LINE:
+                yield RowError(source, start, "unterminated quoted field")
+            else:
+                pending = text
             continue
+        number = start
         try:
             cells = next(_csv.reader([text], delimiter=delim))
         except _csv.Error as exc:
@@ -125,6 +143,8 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
             yield RowError(source, number, "row has no hash value")
             continue
         yield Row(number, entries)
+    if pending is not None:
+        yield RowError(source, start, "unterminated quoted field at the end of the file")
 
 
 def _entries(
@@ -193,12 +213,17 @@ def write(out: IO[str], info: HashSetInfo, entries: Iterable[Entry]) -> int:
                 e.source_id or "",
                 "" if e.confirmations is None else e.confirmations,
                 e.first_seen or "",
-                e.comment or "",
+                _newlines(e.comment or ""),
                 meta,
             ]
         )
         count += 1
     return count
+
+
+def _newlines(text: str) -> str:
+    """Line breaks inside a field as \\n: a lone \\r would not survive a line-based reader."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 FORMAT = Format(NAME, "CSV with a header (algorithm,value,category,…)", read, write, ".csv")
