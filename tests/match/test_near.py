@@ -196,3 +196,24 @@ def test_match_image_reports_variant_and_skips_low_quality() -> None:
         (42, "rotate270"),
     ]
     assert match_image(ix, replace(res, quality=20)) == []
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_batch_with_more_hits_than_the_first_pass_keeps(compiled: bool) -> None:
+    """A query with > 64 hits (near-duplicate clusters) among ordinary ones: all exact."""
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, 32, dtype=np.uint8)
+    codes = np.concatenate(
+        [
+            rng.integers(0, 256, (1000, 32), dtype=np.uint8),
+            np.stack([flip(base, int(rng.integers(0, 12)), rng) for _ in range(150)]),
+        ]
+    )
+    ix = NearIndex(codes, plan=SMALL_PLAN, compiled=compiled)
+    qs = np.stack(
+        [flip(codes[i], int(rng.integers(0, 32)), rng) for i in range(0, 1000, 40)]
+        + [flip(base, k, rng) for k in (0, 5, 19)]
+    )
+    got = ix.query_batch(qs, 31, threads=2, block=8)
+    assert got == [brute_force(codes, q.tobytes(), 31) for q in qs]
+    assert max(map(len, got)) > 64

@@ -373,32 +373,25 @@ class NearIndex:
     def _search_compiled(
         self, qs: Codes, threshold: int, probes: tuple[npt.NDArray[np.int64], ...]
     ) -> list[list[Match]]:
-        tables, masks, bases = probes
         nq = len(qs)
         qbe = qs.view(">u8").astype(np.uint64)  # big-endian words: chunk extraction
         q64 = np.ascontiguousarray(qs).view(np.uint64)  # native words: popcount, like the codes
-        cap = 64
-        while True:
-            ids = np.empty((nq, cap), np.int64)
-            dist = np.empty((nq, cap), np.int64)
-            counts = _kernels().search_block(
-                self._words,
-                self._perm,
-                self._offsets,
-                self._starts,
-                self._widths,
-                tables,
-                masks,
-                bases,
-                qbe,
-                q64,
-                threshold,
-                ids,
-                dist,
-            )
-            if int(counts.max()) <= cap:
-                break
-            cap = int(counts.max())
+        kernel = _kernels().search_block
+        fixed = (self._words, self._perm, self._offsets, self._starts, self._widths, *probes)
+        cap = 64  # hits kept per query; a query with more is run again alone, with room
+        ids = np.empty((nq, cap), np.int64)
+        dist = np.empty((nq, cap), np.int64)
+        counts = kernel(*fixed, qbe, q64, threshold, ids, dist)
+        over = np.flatnonzero(counts > cap)
+        if len(over):  # near-duplicate-rich sets: rerun only those queries, not the block
+            more = int(counts.max())
+            ids_o = np.empty((len(over), more), np.int64)
+            dist_o = np.empty((len(over), more), np.int64)
+            kernel(*fixed, qbe[over], q64[over], threshold, ids_o, dist_o)
+            ids = np.concatenate((ids, np.zeros((nq, more - cap), np.int64)), axis=1)
+            dist = np.concatenate((dist, np.zeros((nq, more - cap), np.int64)), axis=1)
+            ids[over] = ids_o
+            dist[over] = dist_o
         results: list[list[Match]] = []
         for j, c in enumerate(counts.tolist()):
             if c == 0:
