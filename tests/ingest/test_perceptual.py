@@ -134,3 +134,22 @@ def test_pool_workers_exit_when_the_scan_is_killed(tmp_path: Path) -> None:
         for pid in pids:  # a failing run must not leave its orphans behind
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_every_image_format_is_detected_by_content_and_hashed(tmp_path: Path) -> None:
+    root = tmp_path / "ev"
+    root.mkdir()
+    img = Image.open(io.BytesIO(_png(4)))
+    formats = {"JPEG": "a", "PNG": "b", "GIF": "c", "BMP": "d", "TIFF": "e", "WEBP": "f"}
+    formats["HEIF"] = "g"
+    for fmt, name in formats.items():
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, fmt)
+        (root / f"{name}.data").write_bytes(buf.getvalue())  # no telling extension
+    items = {i.path: i for i in scan(root, Limits(), perceptual=PerceptualPolicy())}
+    assert len(items) == len(formats)
+    for name in formats.values():
+        item = items[f"{name}.data"]
+        assert item.kind.startswith("image/"), item.kind
+        assert item.status == "ok" and item.pdq is not None, (item.kind, item.detail)
+        assert item.pdq.quality > 0

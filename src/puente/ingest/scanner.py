@@ -334,10 +334,20 @@ def scan_file(
         return items
 
 
+# First bytes an image format can start with (JPEG, PNG, GIF, BMP, TIFF, WebP/RIFF); ISO
+# BMFF (HEIC, HEIF, AVIF) is told by "ftyp" at offset 4. Anything else is not kept, without
+# running type detection twice on every file.
+_IMAGE_STARTS = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+
+
 def _keep_image(head: bytes, size: int, policy: PerceptualPolicy) -> bool:
+    if size > policy.max_in_memory:
+        return False
+    if not (head.startswith(_IMAGE_STARTS) or head[4:8] == b"ftyp"):
+        return False
     from puente.ingest.perceptual import is_image
 
-    return size <= policy.max_in_memory and is_image(detect_kind(head))
+    return is_image(detect_kind(head))
 
 
 def _perceive(
