@@ -486,7 +486,12 @@ def scan_evidence(
             digest,
             _hashsets_used(index),
             operator,
-            details={"workers": workers or settings.workers},
+            details={
+                "workers": workers or settings.workers,
+                # what perceptual matching could find: entries indexed, by algorithm
+                "pdq_entries": len(perceptual_index.pdq) if perceptual_index else 0,
+                "vpdq_entries": len(perceptual_index.videos) if perceptual_index else 0,
+            },
         )
     stored = store.stored_top_level(scan.id) if resume else {}
     file_root = root.parent if root.is_file() else root
