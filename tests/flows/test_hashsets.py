@@ -201,3 +201,13 @@ def test_export_is_atomic(engine: Engine, tmp_path: Path) -> None:
     HashSetStore(engine).add_entries(
         HashSetStore(engine).get_set("a").id or 0, [Entry("md5", "f" * 32)]
     )
+
+
+def test_strict_refuses_a_hash_given_twice_with_two_categories(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "dups.csv"
+    path.write_text(f"algorithm,value,category\nmd5,{'a' * 32},csam\nmd5,{'a' * 32},cgi\n")
+    with pytest.raises(ValidationError, match="already given on line 2"):
+        imp(engine, path, "dups", strict=True)
+    assert HashSetStore(engine).find_set("dups") is None

@@ -186,6 +186,9 @@ def import_file(
                 on_progress,
                 on_reject,
             )
+        if strict and tally.rejected:
+            # Only conflicts found while writing get here (e.g. one hash with two categories).
+            raise ValidationError(f"{path} ({fmt})", _problems(tally.problems, tally.rejected))
         if tally.entries == 0:
             detail = f"{tally.rejected} row(s) rejected" if tally.rejected else "no rows"
             raise ValidationError(
