@@ -9,9 +9,9 @@ from typing import IO, Any
 import typer
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -121,7 +121,7 @@ def import_cmd(
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            DownloadColumn(),
+            TaskProgressColumn(),
             TextColumn("{task.fields[entries]:,} entries"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
