@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -242,3 +243,84 @@ def test_concurrent_appends_keep_one_chain(store: CaseStore) -> None:
     log = store.custody(case.id)
     assert [e.seq for e in log] == list(range(1, 47))
     assert verify(log, case_id=case.id, head=store.custody_head(case.id)) == []
+
+
+def test_triage_0002_keeps_scans_stored_before_it(tmp_path: Path) -> None:
+    """A database scanned under triage_0001 upgrades with its records intact (SQLite
+    rebuilds scan_matches for the new unique key)."""
+    from alembic import command
+
+    from puente.store.db import alembic_config, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "triage_0001")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO cases VALUES (1, 't', 'AR', 'UFECI', NULL, :now, 0, :h)"),
+            {"now": now, "h": "0" * 64},
+        )
+        conn.execute(
+            sa.text("INSERT INTO evidence VALUES (1, 1, '/e', 'd', NULL, NULL, NULL, :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text("INSERT INTO scans VALUES (1, 1, 1, 'finished', :d, :now, :now, '[]', '0.1')"),
+            {"d": "5" * 64, "now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scan_items (id, scan_id, path, path_key, size, kind, md5, status, "
+                "depth) VALUES (1, 1, 'a.jpg', 'k', 3, 'image/jpeg', :md5, 'ok', 0)"
+            ),
+            {"md5": "a" * 32},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scan_matches (item_id, algorithm, value, set_name, set_version, "
+                "category, source_category) VALUES (1, 'md5', :md5, 's', '1', 'csam', '')"
+            ),
+            {"md5": "a" * 32},
+        )
+    upgrade(engine)
+    (item,) = CaseStore(engine).items([1])
+    assert (item.path, item.md5, item.pdq, item.vpdq) == ("a.jpg", "a" * 32, None, None)
+    (match,) = item.matches
+    assert (match.algorithm, match.category, match.distance, match.variant) == (
+        "md5",
+        "csam",
+        None,
+        None,
+    )
+    engine.dispose()
+
+
+def test_perceptual_hashes_and_matches_round_trip(store: CaseStore) -> None:
+    from dataclasses import replace
+
+    case = store.create_case("t", "PY", "a", None, "op")
+    ev = store.add_evidence(case.id, "/e", "d", "op")
+    scan = store.start_scan(case.id, ev.id, "d" * 64, (), "op")
+    # One image within the threshold of two entries of one set: both kept.
+    near = [
+        ScanMatch("pdq", "f0" * 32, "s", "1", "csam", "", 12, 88, "rotate90"),
+        ScanMatch("pdq", "f1" * 32, "s", "1", "exploitive", "", 20, 88, "trimmed:flipy"),
+    ]
+    video = ScanMatch("vpdq", "sha256:" + "7" * 64, "s", "1", "csam", "", detail="query 90%")
+    image = replace(
+        _item("a.jpg", matches=tuple(near)),
+        pdq="f2" * 32,
+        pdq_quality=88,
+        pdq_decode_mode="jpeg-draft-1/4",
+        pdq_dihedral=",".join(["f2" * 32] * 8),
+    )
+    clip = replace(_item("v.mp4", matches=(video,)), vpdq="0,90," + "ab" * 32 + ",0.000")
+    store.add_items(scan.id, [image, clip])
+    store.add_items(scan.id, [image, clip])  # a resumed batch: nothing twice
+    got = {i.path: i for i in store.items([scan.id])}
+    a = got["a.jpg"]
+    assert (a.pdq, a.pdq_quality, a.pdq_decode_mode) == ("f2" * 32, 88, "jpeg-draft-1/4")
+    assert a.pdq_dihedral == image.pdq_dihedral
+    assert sorted(a.matches, key=lambda m: m.value) == near
+    assert got["v.mp4"].vpdq == clip.vpdq and got["v.mp4"].matches == (video,)
+    assert [i.path for i in store.items([scan.id], category="exploitive")] == ["a.jpg"]
