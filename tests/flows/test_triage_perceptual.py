@@ -118,7 +118,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 def test_perceptual_matches_name_variant_distance_and_set(
-    sqlite_engine: Engine, settings: Settings, evidence: Path
+    engine: Engine, settings: Settings, evidence: Path
 ) -> None:
     from puente.hashing.vpdq import hash_video
 
@@ -136,13 +136,13 @@ def test_perceptual_matches_name_variant_distance_and_set(
     ]
     features = hash_video(evidence / "clip.mp4").features
     entries.append(Entry("vpdq", ";".join(f.line() for f in features), "exploitive"))
-    add_set(sqlite_engine, "perceptual-test", entries)
+    add_set(engine, "perceptual-test", entries)
 
-    case = triage.create_case(sqlite_engine, "pdq", "AR", "UFECI", "ana")
-    ev = triage.add_evidence(sqlite_engine, case.id, evidence, "folder", "ana")
+    case = triage.create_case(engine, "pdq", "AR", "UFECI", "ana")
+    ev = triage.add_evidence(engine, case.id, evidence, "folder", "ana")
     s = settings.model_copy(update={"workers": 2, "batch_size": 5})
-    summary = triage.scan_evidence(sqlite_engine, s, case.id, ev.id, "ana")
-    _, items = triage.results(sqlite_engine, case.id)
+    summary = triage.scan_evidence(engine, s, case.id, ev.id, "ana")
+    _, items = triage.results(engine, case.id)
     by_path = {i.path: i for i in items}
 
     expected_variant = {
