@@ -20,13 +20,13 @@ from typing import Any
 import yaml
 
 from puente.errors import FormatError, Problem, UnknownCountry, ValidationError
+from puente.network import COUNTRIES
 
 LANGS = ("es", "pt", "en")
 LEVELS = (1, 2, 3, 4)
 INSTITUTIONS = ("police", "prosecution")
 NEEDS = ("training", "equipment", "legal_reform", "staff", "cooperation")
 PRIORITIES = ("high", "medium", "low")
-COUNTRIES = ("AR", "BO", "BR", "CL", "CR", "EC", "SV", "GT", "HN", "MX", "PY", "UY", "ES")
 ITEMS_FILE = Path(__file__).with_name("items.yaml")
 
 # Names of the network's countries. The legal catalog carries the authoritative names; the

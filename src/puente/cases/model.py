@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from puente.errors import InputError, InvalidHash, UnknownCountry
-
-NETWORK_COUNTRIES = ("AR", "BO", "BR", "CL", "CR", "EC", "SV", "GT", "HN", "MX", "PY", "UY", "ES")
+from puente.network import COUNTRIES as NETWORK_COUNTRIES
 
 # The custody actions Puente records; details carry what was done (ids, digests, files).
 ACTIONS = (

@@ -12,23 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-# The network's jurisdictions (ISO 3166-1 alpha-2).
-COUNTRIES: tuple[str, ...] = (
-    "AR",
-    "BO",
-    "BR",
-    "CL",
-    "CR",
-    "EC",
-    "SV",
-    "GT",
-    "HN",
-    "MX",
-    "PY",
-    "UY",
-    "ES",
-)
-
 DRAFT_LANGS: tuple[str, ...] = ("es", "pt", "en")
 
 

@@ -14,28 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from puente.network import COUNTRIES as COUNTRY_CODES
+
 Status = Literal["met", "partial", "not_met", "unknown"]
 Confidence = Literal["H", "M", "L"]
 
 STATUSES: tuple[str, ...] = ("met", "partial", "not_met", "unknown")
 CONFIDENCES: tuple[str, ...] = ("H", "M", "L")
 AREAS: tuple[str, ...] = ("definitions", "offences", "procedure", "cooperation", "organisation")
-# Display order of the network: the twelve Latin American countries, then Spain.
-COUNTRY_CODES: tuple[str, ...] = (
-    "AR",
-    "BO",
-    "BR",
-    "CL",
-    "CR",
-    "EC",
-    "SV",
-    "GT",
-    "HN",
-    "MX",
-    "PY",
-    "UY",
-    "ES",
-)
 LANGS: tuple[str, ...] = ("es", "pt", "en")
 
 

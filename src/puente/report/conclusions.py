@@ -26,6 +26,7 @@ from puente.capacity.scoring import CountryProfile, RegionalView, regional_view
 from puente.gaps.analyse import CountryGaps, analyse
 from puente.gaps.basis import legal_basis
 from puente.legal.schema import STATUSES, Catalog, Finding
+from puente.network import COUNTRIES as LABELS_COUNTRIES
 from puente.report import charts
 from puente.report.documents import check_lang, html_to_pdf, messages, render
 
@@ -301,9 +302,6 @@ def build(
         item_sources=tuple(items.sources.values()),
         missing=tuple(missing),
     )
-
-
-LABELS_COUNTRIES = ("AR", "BO", "BR", "CL", "CR", "EC", "SV", "GT", "HN", "MX", "PY", "UY", "ES")
 
 
 def _names(catalog: Catalog | None, lang: str) -> dict[str, str]:
