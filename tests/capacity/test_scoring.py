@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from puente.capacity.examples import FICTITIOUS, example_assessment, example_assessments
-from puente.capacity.model import COUNTRIES, Answer, Assessment, load_items, validate
+from puente.capacity.model import Answer, Assessment, load_items, validate
 from puente.capacity.scoring import compare, country_profile, regional_view, score
+from puente.network import COUNTRIES
 
 
 def _flat(level_by_domain: dict[str, int], **kw: object) -> Assessment:

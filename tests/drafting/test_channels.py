@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from puente.drafting.channels import PACK, load_channels, parse_channels
-from puente.drafting.model import COUNTRIES
 from puente.errors import FormatError
+from puente.network import COUNTRIES
 
 
 def test_bundled_pack_covers_every_country_and_channel() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from puente.drafting.model import COUNTRIES, RequestType
+from puente.drafting.model import RequestType
 from puente.drafting.procedure import (
     PACK,
     checklist,
@@ -20,6 +20,7 @@ from puente.drafting.procedure import (
     render_procedure,
 )
 from puente.errors import FormatError, NotFound, UnknownCountry
+from puente.network import COUNTRIES
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "drafting"
 UPDATE = os.environ.get("PUENTE_UPDATE_GOLDEN") == "1"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from puente.legal.catalog import PACKS, load_catalog
-from puente.legal.schema import COUNTRY_CODES, Catalog
+from puente.legal.schema import Catalog
+from puente.network import COUNTRIES as COUNTRY_CODES
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import hashlib
 from datetime import date
 
 from puente.capacity.model import (
-    COUNTRIES,
     INSTITUTIONS,
     NEEDS,
     PRIORITIES,
@@ -23,6 +22,7 @@ from puente.capacity.model import (
     ItemSet,
     load_items,
 )
+from puente.network import COUNTRIES
 
 FICTITIOUS = "FICTITIOUS EXAMPLE DATA"
 ROUNDS = (date(2025, 5, 15), date(2026, 5, 15))  # two rounds, so that compare has something

@@ -24,7 +24,6 @@ import yaml
 
 from puente.capacity.examples import FICTITIOUS
 from puente.capacity.model import (
-    COUNTRIES,
     INSTITUTIONS,
     LANGS,
     LEVELS,
@@ -37,6 +36,7 @@ from puente.capacity.model import (
     validate,
 )
 from puente.errors import FormatError, InputError, Problem, UnknownFormat, ValidationError
+from puente.network import COUNTRIES
 
 KIND = "puente-capacity-questionnaire"
 META_SHEET = "_puente"

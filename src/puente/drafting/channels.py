@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from puente.drafting.model import COUNTRIES, Channel, ChannelEntry
+from puente.drafting.model import Channel, ChannelEntry
 from puente.errors import FormatError
+from puente.network import COUNTRIES
 
 PACK = Path(__file__).parent / "packs" / "channels.yaml"
 CHANNELS = (Channel.CENTRAL_AUTHORITY.value, Channel.CONTACT_24_7.value)

@@ -18,9 +18,10 @@ from typing import Any, Protocol
 import yaml
 
 from puente.drafting.knowledge import to_fact
-from puente.drafting.model import COUNTRIES, DRAFT_LANGS, LegalFact, RequestType
+from puente.drafting.model import DRAFT_LANGS, LegalFact, RequestType
 from puente.drafting.render import environment
 from puente.errors import FormatError, NotFound, UnknownCountry
+from puente.network import COUNTRIES
 
 PACK = Path(__file__).parent / "packs" / "procedure.yaml"
 DONE_STATUSES = frozenset({"sent", "acknowledged", "executed"})

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from puente.drafting.model import (
-    COUNTRIES,
     DATA_KINDS,
     DRAFT_LANGS,
     PRESERVATION_MAX_DAYS,
@@ -38,6 +37,7 @@ from puente.drafting.model import (
     default_lang,
 )
 from puente.errors import InputError, Problem, UnknownCountry, ValidationError
+from puente.network import COUNTRIES
 
 
 @dataclass(frozen=True)

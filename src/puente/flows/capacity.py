@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from puente.capacity import examples as ex
 from puente.capacity import questionnaire as q
-from puente.capacity.model import COUNTRIES, Assessment, ItemSet, check_country, load_items
+from puente.capacity.model import Assessment, ItemSet, check_country, load_items
 from puente.capacity.scoring import (
     Comparison,
     CountryProfile,
@@ -28,6 +28,7 @@ from puente.capacity.scoring import (
 )
 from puente.errors import Conflict, InputError, NotFound, UnknownFormat
 from puente.legal.catalog import load_catalog
+from puente.network import COUNTRIES
 from puente.report import conclusions
 from puente.report.conclusions import Conclusions
 from puente.store.capacity import CapacityStore, StoredAssessment

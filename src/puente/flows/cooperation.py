@@ -26,7 +26,7 @@ from puente import __version__
 from puente.drafting.channels import load_channels
 from puente.drafting.facts import parse_facts
 from puente.drafting.knowledge import KnowledgeBase, legal_context
-from puente.drafting.model import COUNTRIES, DRAFT_LANGS, CaseFacts, Draft, RequestType
+from puente.drafting.model import DRAFT_LANGS, CaseFacts, Draft, RequestType
 from puente.drafting.procedure import (
     ChecklistItem,
     ProcedureKnowledge,
@@ -41,6 +41,7 @@ from puente.errors import FormatError, InputError, Problem
 from puente.gaps.basis import conduct_criterion
 from puente.legal.catalog import load_catalog
 from puente.legal.schema import Catalog
+from puente.network import COUNTRIES
 from puente.report.documents import messages
 from puente.report.requests import FORMATS, write, write_all
 from puente.store.cases import CaseStore

@@ -25,7 +25,6 @@ from puente.errors import FormatError, Problem, ValidationError
 from puente.legal.schema import (
     AREAS,
     CONFIDENCES,
-    COUNTRY_CODES,
     LANGS,
     STATUSES,
     Catalog,
@@ -39,6 +38,7 @@ from puente.legal.schema import (
     Status,
     Texts,
 )
+from puente.network import COUNTRIES as COUNTRY_CODES
 
 PACKS = Path(__file__).parent / "packs"
 KINDS = ("criteria", "measures", "instrument", "country")
