@@ -5,6 +5,7 @@ Every field is listed in docs/configuration.md; tests/test_config.py keeps the t
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
@@ -13,6 +14,13 @@ from pathlib import Path
 import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        return "unknown"
 
 
 def _default_home() -> Path:
@@ -33,7 +41,7 @@ class Settings(BaseSettings):
         "directory. PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
     operator: str = Field(
-        default_factory=lambda: os.environ.get("USER", "unknown"),
+        default_factory=_login_name,
         description="Name of the person operating Puente, recorded in the custody log.",
     )
     workers: int = Field(

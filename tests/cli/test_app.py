@@ -38,3 +38,18 @@ def test_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     assert out.returncode == 2
     assert "PUENTE_WORKERS" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_demo_runs_the_triage_demo(puente_home: Path) -> None:
+    out = run_cli("demo", "--images", "12", "--quiet", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "report:" in out.stdout
+    report = Path(out.stdout.split("report:", 1)[1].split()[0])
+    assert report.is_file() and report.parent.parent == puente_home
+
+
+def test_demo_hashsets_round_trip() -> None:
+    out = run_cli("demo", "hashsets", "--count", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["exported"] == result["reimported"] > 0
