@@ -56,3 +56,36 @@ def test_register_extends_and_refuses_a_different_same_name() -> None:
             register(HexDigest("testalgo", 16))
     finally:
         ALGORITHMS.pop("testalgo", None)
+
+
+def test_vpdq_is_registered_without_importing_the_video_module() -> None:
+    """The registry alone knows "vpdq" (no numpy/PyAV load, no import cycle)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from puente.hashing.registry import ALGORITHMS, normalise\n"
+        "assert 'vpdq' in ALGORITHMS, sorted(ALGORITHMS)\n"
+        "assert 'puente.hashing.vpdq' not in sys.modules\n"
+        f"print(normalise('vpdq', {VPDQ_RAW!r}))\n"
+        "import puente.hashing.vpdq as v\n"
+        "assert ALGORITHMS['vpdq'] is v.VPDQ\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == VPDQ_STORED
+
+
+VPDQ_RAW = "0,100," + "AB" * 32 + ",0.0\n 30 , 87 ," + "0f" * 32 + ",1.0001\n"
+VPDQ_STORED = "0,100," + "ab" * 32 + ",0.000;30,87," + "0f" * 32 + ",1.000"
+
+
+def test_vpdq_values_normalise_to_meta_lines_joined_by_semicolons() -> None:
+    assert normalise("vpdq", VPDQ_RAW) == VPDQ_STORED
+    assert normalise("vpdq", VPDQ_STORED) == VPDQ_STORED  # idempotent: ';' form is accepted
+    with pytest.raises(InvalidHash, match="64 hex"):
+        normalise("vpdq", "0,100,abc,0.0")
+    with pytest.raises(InvalidHash, match="no frames"):
+        normalise("vpdq", " ; ")

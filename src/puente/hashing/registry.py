@@ -1,10 +1,18 @@
 """Algorithm names are storage keys, declared once here (or by a module that registers).
 
-Built in: md5, sha1, sha256 (cryptographic), pdq (64 hex, perceptual) and photodna (opaque).
-Other modules add theirs with ``register`` (e.g. hashing/vpdq.py registers "vpdq").
+Built in: md5, sha1, sha256 (cryptographic), pdq (64 hex, perceptual), vpdq (video, Meta's
+vPDQ lines joined with ``;``) and photodna (opaque). Other modules may add theirs with
+``register``.
+
+"vpdq" is always present: its normaliser lives in hashing/vpdq.py (with Meta's file format),
+which needs numpy and pdqhash, so the registry holds a small stand-in that imports that module
+on first use. Importing hashing/vpdq.py replaces the stand-in with the real object; both give
+the same stored form.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from puente.errors import Conflict, UnknownAlgorithm
 from puente.hashing.base import HashAlgorithm, HexDigest, OpaqueHash
@@ -16,6 +24,20 @@ PDQ = HexDigest("pdq", 64)
 # PhotoDNA arrives as base64 (192 characters) or hex (288) depending on the exporter; it is
 # never computed here, only carried, so the value is kept exactly as given.
 PHOTODNA = OpaqueHash("photodna", max_length=1024)
+
+
+@dataclass(frozen=True)
+class _LazyVpdq:
+    """Stand-in for hashing.vpdq.VPDQ: imported on first use, so loading the registry stays
+    light and there is no import cycle (hashing/vpdq.py registers itself into this module)."""
+
+    name: str = "vpdq"
+
+    def normalise(self, value: str) -> str:
+        from puente.hashing.vpdq import VPDQ
+
+        return VPDQ.normalise(value)
+
 
 ALGORITHMS: dict[str, HashAlgorithm] = {}
 
@@ -32,7 +54,7 @@ def register(algorithm: HashAlgorithm, *, replace: bool = False) -> HashAlgorith
     return algorithm
 
 
-for _builtin in (MD5, SHA1, SHA256, PDQ, PHOTODNA):
+for _builtin in (MD5, SHA1, SHA256, PDQ, PHOTODNA, _LazyVpdq()):
     register(_builtin)
 
 
