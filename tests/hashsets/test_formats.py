@@ -448,3 +448,95 @@ def test_csv_quoted_field_across_lines_and_unterminated(tmp_path: Path) -> None:
     assert [(r.line, r.entries[0].comment) for r in good] == [(2, "first\nsecond"), (4, "ok")]
     (err,) = errors(items)
     assert err.line == 5 and "unterminated quoted field" in err.reason
+
+
+# -- PDQ and vPDQ in every writable format but ICSE ----------------------------------------------
+
+PDQ_HEX = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+VPDQ_VALUE = "0,100," + PDQ_HEX + ",0.000;10,87," + "0f" * 32 + ",1.000"
+SHA256_HEX = "ab" * 32
+
+
+def _perceptual_entries() -> list[Entry]:
+    meta = {"file_name": "x.png", "pdq_quality": 100}
+    return [
+        Entry("sha256", SHA256_HEX, "comparison", "vics_us", "4", "1", metadata=meta),
+        Entry("pdq", PDQ_HEX, "comparison", "vics_us", "4", "1", metadata=meta),
+        Entry("vpdq", VPDQ_VALUE, "cgi", "vics_us", "3", "2"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["vics", "vics2", "csv", "text"])
+def test_pdq_and_vpdq_round_trip(tmp_path: Path, fmt: str) -> None:
+    entries = _perceptual_entries()
+    path = tmp_path / f"p.{fmt}"
+    write = get_format(fmt).write
+    assert write is not None
+    with path.open("w", encoding="utf-8", newline="") as out:
+        assert write(out, HashSetInfo("p"), entries) == 3
+    assert detect(path) == fmt
+    back = [e for r in rows(read_all(path)) for e in r.entries]
+    assert [e.key() for e in back] == [e.key() for e in entries]
+    if fmt != "text":  # text carries values only
+        assert back == entries
+    if fmt.startswith("vics"):
+        (record_1, _) = json.loads(path.read_text())["value"]
+        assert {"HashName": "PDQ", "HashValue": PDQ_HEX} in record_1["AlternativeHashes"]
+        assert record_1["pdq_quality"] == 100 and back[1].metadata["pdq_quality"] == 100
+
+
+def test_vics_reads_pdq_and_vpdq_from_alternative_hashes_any_case(tmp_path: Path) -> None:
+    record = {
+        "MediaID": 7,
+        "Category": 1,
+        "MD5": MD5,
+        "AlternativeHashes": [
+            {"HashName": "pdq", "HashValue": PDQ_HEX.upper()},
+            {"HashName": "VPDQ", "HashValue": VPDQ_VALUE.upper().replace(";", "\n")},
+            {"HashName": "SomethingElse", "HashValue": "kept"},
+        ],
+    }
+    path = tmp_path / "v.json"
+    path.write_text(doc("odata.metadata", V13, [record]))
+    (row,) = rows(read_all(path))
+    got = {e.algorithm: e.value for e in row.entries}
+    assert got == {"md5": MD5.lower(), "pdq": PDQ_HEX, "vpdq": VPDQ_VALUE}
+    assert row.entries[0].metadata["AlternativeHashes"] == [
+        {"HashName": "SomethingElse", "HashValue": "kept"}
+    ]
+
+
+def test_vics_bad_pdq_is_a_row_error(tmp_path: Path) -> None:
+    record = {
+        "MediaID": 1,
+        "MD5": MD5,
+        "AlternativeHashes": [{"HashName": "PDQ", "HashValue": "ab"}],
+    }
+    path = tmp_path / "v.json"
+    path.write_text(doc("odata.metadata", V13, [record]))
+    (err,) = errors(read_all(path))
+    assert "PDQ" in err.reason and "64 hex digits" in err.reason
+
+
+def test_text_64_hex_is_sha256_unless_asked_or_declared(tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text(f"{PDQ_HEX}\n")
+    assert [e.algorithm for r in rows(read_all(path)) for e in r.entries] == ["sha256"]
+    assert [e.algorithm for r in rows(read_all(path, algorithm="pdq")) for e in r.entries] == [
+        "pdq"
+    ]
+    path.write_text(f"# algorithm: pdq\n{PDQ_HEX}\n# algorithm: auto\n{SHA256_HEX}\n{VPDQ_VALUE}\n")
+    got = [(e.algorithm, r.line) for r in rows(read_all(path)) for e in r.entries]
+    assert got == [("pdq", 2), ("sha256", 4), ("vpdq", 5)]
+    path.write_text(f"# algorithm: crc99\n{PDQ_HEX}\n")
+    with pytest.raises(FormatError, match=r"crc99.*:1|:1.*crc99"):
+        read_all(path, "text")
+
+
+def test_text_bad_vpdq_line_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "v.txt"
+    path.write_text(f"{VPDQ_VALUE}\n0,100,zz,0.0\n")
+    items = read_all(path, "text")
+    assert len(rows(items)) == 1
+    (err,) = errors(items)
+    assert err.line == 2 and "vpdq" in err.reason

@@ -16,6 +16,20 @@ text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 meta = st.dictionaries(st.sampled_from(["Series", "Comments", "MimeType", "x-ñ"]), text, max_size=3)
 
 
+def hexes(digits: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789abcdef", min_size=digits, max_size=digits)
+
+
+@st.composite
+def vpdq_values(draw: st.DrawFn) -> str:
+    """A stored vPDQ value: Meta's frame,quality,hash,timestamp lines joined with ';'."""
+    lines = [
+        f"{frame},{draw(st.integers(0, 100))},{draw(hexes(64))},{frame / 30:.3f}"
+        for frame in sorted(draw(st.sets(st.integers(0, 10_000), min_size=1, max_size=4)))
+    ]
+    return ";".join(lines)
+
+
 @st.composite
 def records(draw: st.DrawFn) -> list[Entry]:
     entries: list[Entry] = []
@@ -32,13 +46,15 @@ def records(draw: st.DrawFn) -> list[Entry]:
         metadata = draw(meta)
         for algorithm, digits in draw(
             st.lists(
-                st.sampled_from([("md5", 32), ("sha1", 40), ("sha256", 64), ("pdq", 64)]),
+                st.sampled_from(
+                    [("md5", 32), ("sha1", 40), ("sha256", 64), ("pdq", 64), ("vpdq", 0)]
+                ),
                 min_size=1,
                 max_size=3,
                 unique=True,
             )
         ):
-            value = draw(st.text("0123456789abcdef", min_size=digits, max_size=digits))
+            value = draw(vpdq_values() if algorithm == "vpdq" else hexes(digits))
             entries.append(
                 Entry(algorithm, value, category, "vics_us", code, str(i + 1), metadata=metadata)
             )
@@ -111,3 +127,15 @@ def _clean(comment: str | None) -> str | None:
     """What the CSV round trip keeps of a comment: \\n line breaks, no outer blanks."""
     text = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return text or None
+
+
+@settings(max_examples=40, deadline=None)
+@given(records())
+def test_text_round_trip_keeps_algorithms(entries: list[Entry]) -> None:
+    """Text carries values only, yet pdq stays pdq (directive lines), not a guessed sha256."""
+    out = io.StringIO()
+    write = get_format("text").write
+    assert write is not None
+    write(out, HashSetInfo("p"), entries)
+    back = read_back("text", out.getvalue())
+    assert [e.key() for e in back] == [e.key() for e in entries]

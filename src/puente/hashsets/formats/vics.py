@@ -2,8 +2,10 @@
 
 Read liberally (formats-ecosystem.md §1): UTF-8 byte-order mark, booleans as strings,
 uppercase hex, Category as int, string or null, PhotoDNA at top level (2.0) or in
-AlternativeHashes (1.x), hash sets (``#Media``) and case exports (``#Cases`` with Media
-inside each case). Written as distributed: uppercase hex, JSON booleans, no BOM.
+AlternativeHashes (1.x), SHA-256, PDQ and vPDQ in AlternativeHashes, hash sets (``#Media``)
+and case exports (``#Cases`` with Media inside each case). Written as distributed: uppercase
+hex for MD5/SHA-1/SHA-256, JSON booleans, no BOM; PDQ in lowercase as Meta and the triage
+export write it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ ALT_NAMES = {
     "sha-256": "sha256",
     "photodna": "photodna",
     "pdq": "pdq",
+    "vpdq": "vpdq",
 }
 BOOLEAN_FIELDS = (
     "VictimIdentified",
@@ -342,6 +345,13 @@ def _write(out: IO[str], entries: Iterable[Entry], version: str) -> int:
                 record["PhotoDNA"] = e.value
             elif e.algorithm == "photodna":
                 alternatives.append({"HashName": "PhotoDNA", "HashValue": e.value})
+            elif e.algorithm == "pdq":
+                # As the triage export writes it (report/case_export.py): Meta's lowercase hex.
+                alternatives.append({"HashName": "PDQ", "HashValue": e.value})
+            elif e.algorithm == "vpdq":
+                # No VICS field for video hashes: the generic HashName/HashValue pair, value in
+                # Meta's vPDQ lines joined with ';' (readers that do not know it ignore it).
+                alternatives.append({"HashName": "vPDQ", "HashValue": e.value})
             else:
                 alternatives.append({"HashName": e.algorithm.upper(), "HashValue": e.value.upper()})
             count += 1
