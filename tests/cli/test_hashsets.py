@@ -152,3 +152,31 @@ def test_nsrl_and_add_files(tmp_path: Path, cli: Callable[..., Result]) -> None:
     assert icse.returncode == 0
     assert "1 entries of curated not exported" in icse.stderr
     assert stats["curated"]["by_category"] == {"comparison": 3}
+
+
+def test_add_files_pdq_notes_errors_and_text_round_trip(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    import numpy as np
+    from PIL import Image
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    rng = np.random.default_rng(3)
+    blocks = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(np.kron(blocks, np.ones((16, 16, 1), np.uint8))).save(ref / "a.png")
+    Image.new("RGB", (32, 32), (9, 9, 9)).save(ref / "flat.png")
+    (ref / "cut.png").write_bytes((ref / "a.png").read_bytes()[:100])
+    out = cli("add-files", "curated", str(ref), "--category", "comparison", "-q")
+    assert out.returncode == 0, out.stderr
+    assert "3 files hashed (2 PDQ, 0 vPDQ), 11 entries added" in out.stdout
+    assert "note:" in out.stderr and "flat.png" in out.stderr and "quality" in out.stderr
+    assert "cut.png: PDQ not computed: FormatError" in out.stderr.replace("\n", " ")
+    txt = tmp_path / "c.txt"
+    assert cli("export", "curated", "--format", "text", "--output", str(txt)).returncode == 0
+    assert "# algorithm: pdq" in txt.read_text()
+    back = cli("import", str(txt), "--name", "back", "--category", "comparison", "-q")
+    assert back.returncode == 0, back.stderr
+    stats = {s["name"]: s for s in json.loads(cli("stats", "--json").stdout)}
+    assert stats["back"]["by_algorithm"] == stats["curated"]["by_algorithm"]
+    assert stats["back"]["by_algorithm"]["pdq"] == 2

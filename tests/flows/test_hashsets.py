@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -215,3 +216,138 @@ def test_strict_refuses_a_hash_given_twice_with_two_categories(
     with pytest.raises(ValidationError, match="already given on line 2"):
         imp(engine, path, "dups", strict=True)
     assert HashSetStore(engine).find_set("dups") is None
+
+
+# -- add-files: PDQ of images, vPDQ of videos -------------------------------------------------
+
+
+def _photo(seed: int, w: int = 160, h: int = 120) -> Any:
+    """A benign generated picture: smooth colour gradients and a few blocks (high PDQ quality)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x * 255 // w, y * 255 // h, (x + y) * 255 // (w + h)], axis=2)
+    for _ in range(6):
+        x0, y0 = rng.integers(0, w - 30), rng.integers(0, h - 30)
+        base[y0 : y0 + 30, x0 : x0 + 30] = rng.integers(0, 256, 3)
+    return Image.fromarray(base.astype(np.uint8))
+
+
+def _video(path: Path, frames: int = 20, w: int = 64, h: int = 48) -> Path:
+    """A benign generated 2-second video (10 fps): random colour blocks, new every second."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("mpeg4", rate=10)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        for i in range(frames):
+            blocks = np.random.default_rng(i // 10).integers(0, 256, (h // 16, w // 16, 3))
+            rgb = np.kron(blocks.astype(np.uint8), np.ones((16, 16, 1), np.uint8))
+            for pk in s.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                c.mux(pk)
+        for pk in s.encode():
+            c.mux(pk)
+    return path
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("media")
+    _photo(1).save(folder / "a.jpg", quality=90)
+    _photo(2).save(folder / "b.png")
+    Image.new("RGB", (64, 64), (128, 128, 128)).save(folder / "flat.png")  # PDQ quality 0
+    good = (folder / "a.jpg").read_bytes()
+    (folder / "broken.jpg").write_bytes(good[: len(good) // 3])  # truncated JPEG
+    _video(folder / "clip.avi")
+    clip = (folder / "clip.avi").read_bytes()
+    (folder / "broken.avi").write_bytes(clip[:200] + bytes(len(clip) - 200))  # header, no frames
+    (folder / "notes.txt").write_text("not media\n")
+    return folder
+
+
+def test_add_files_adds_pdq_and_vpdq(sqlite_engine: Engine, media: Path) -> None:
+    from puente.hashing.pdq import hash_image
+    from puente.hashing.vpdq import hash_video
+
+    totals: list[int] = []
+    result = flow.add_files(
+        sqlite_engine,
+        "ref",
+        [media],
+        "comparison",
+        on_total=totals.append,
+        min_quality=50,
+        perceptual=True,
+    )
+    assert totals == [7] and result.files == 7
+    assert (result.pdq, result.vpdq) == (3, 1)  # a.jpg, b.png, flat.png; clip.avi
+    # corrupt image and video: reported by name, their MD5/SHA-1/SHA-256 still added
+    problems = {Path(e.source).name: e.reason for e in result.errors}
+    assert set(problems) == {"broken.jpg", "broken.avi"}
+    assert problems["broken.jpg"].startswith("PDQ not computed: FormatError")
+    assert problems["broken.avi"].startswith("vPDQ not computed: FormatError")
+    assert result.entries_added == 7 * 3 + 4
+    assert [Path(n.source).name for n in result.notes] == ["flat.png"]
+
+    stored = {
+        (e.algorithm, e.metadata["file_name"]): e
+        for e in HashSetStore(sqlite_engine).iter_entries("ref")
+    }
+    a = stored[("pdq", "a.jpg")]
+    expected = hash_image(media / "a.jpg")
+    assert a.value == expected.hash_hex
+    assert a.metadata["pdq_quality"] == expected.quality >= 50
+    assert "pdq_below_min_quality" not in a.metadata
+    flat = stored[("pdq", "flat.png")]
+    assert flat.metadata["pdq_below_min_quality"] is True and flat.metadata["pdq_quality"] < 50
+    clip = stored[("vpdq", "clip.avi")]
+    assert clip.value == ";".join(f.line() for f in hash_video(media / "clip.avi").features)
+    assert clip.metadata["vpdq_frames"] == 2
+    # one Media record's fields: the crypto entries of a.jpg carry its PDQ quality too
+    assert stored[("md5", "a.jpg")].metadata["pdq_quality"] == a.metadata["pdq_quality"]
+    # the triage index sees them
+    index = flow.build_exact_index(sqlite_engine, ["ref"])
+    assert index.lookup("pdq", a.value)[0].category == "comparison"
+
+
+def test_add_files_without_perceptual(sqlite_engine: Engine, media: Path) -> None:
+    result = flow.add_files(sqlite_engine, "crypto", [media], "known_good")  # the default
+    assert (result.files, result.pdq, result.vpdq, result.errors) == (7, 0, 0, ())
+    assert result.entries_added == 21
+
+
+@pytest.mark.parametrize("fmt", ["vics", "vics2", "csv", "text"])
+def test_pdq_and_vpdq_entries_round_trip_through_the_store(
+    sqlite_engine: Engine, media: Path, tmp_path: Path, fmt: str
+) -> None:
+    first = flow.add_files(
+        sqlite_engine, "ref", [media / "a.jpg", media / "clip.avi"], "cgi", perceptual=True
+    )
+    assert (first.pdq, first.vpdq) == (1, 1)
+    out, again = tmp_path / "1", tmp_path / "2"
+    assert flow.export_set(sqlite_engine, "ref", fmt, out) == 8
+    opts = ReadOptions(category="cgi")
+    flow.import_file(sqlite_engine, out, HashSetInfo("back"), options=opts)
+    flow.export_set(sqlite_engine, "back", fmt, again)
+    flow.import_file(sqlite_engine, again, HashSetInfo("back2"), options=opts)
+    keys = [
+        sorted(
+            (e.algorithm, e.value, e.category) for e in HashSetStore(sqlite_engine).iter_entries(n)
+        )
+        for n in ("ref", "back", "back2")
+    ]
+    assert keys[0] == keys[1] == keys[2]
+    assert {a for a, _, _ in keys[0]} == {"md5", "sha1", "sha256", "pdq", "vpdq"}
+    if fmt != "text":
+        back = {e.algorithm: e for e in HashSetStore(sqlite_engine).iter_entries("back2")}
+        assert back["pdq"].metadata["pdq_quality"] == first_quality(sqlite_engine)
+
+
+def first_quality(engine: Engine) -> int:
+    (pdq,) = [e for e in HashSetStore(engine).iter_entries("ref") if e.algorithm == "pdq"]
+    return int(pdq.metadata["pdq_quality"])

@@ -369,12 +369,17 @@ def add_files_cmd(
     set_name: str = typer.Argument(..., metavar="SET", help="Set to add to (created if missing)."),
     paths: list[Path] = typer.Argument(..., help="Files or directories (recursive)."),
     category: str = typer.Option(..., help=f"Category of these files: {', '.join(CATEGORIES)}."),
+    perceptual: bool = typer.Option(
+        True, "--perceptual/--no-perceptual", help="Also PDQ of images and vPDQ of videos."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
-    """Hash benign reference files (MD5, SHA-1, SHA-256) into a set."""
+    """Hash benign reference files into a set: MD5, SHA-1, SHA-256, PDQ (images), vPDQ (videos)."""
     _check_choice(category, CATEGORIES, "category")
+    s = settings()
     with Progress(
         TextColumn("[bold]hashing"),
+        BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[current]}"),
         console=err_console,
@@ -388,12 +393,19 @@ def add_files_cmd(
             paths,
             category,
             on_file=lambda p: bar.update(task, advance=1, current=p.name),
+            on_total=lambda n: bar.update(task, total=n),
+            perceptual=perceptual,
+            min_quality=s.pdq_min_quality,
+            max_pixels=s.max_image_pixels,
         )
     console.print(
-        f"{result.set.name}: {result.files:,} files hashed, {result.entries_added:,} entries "
-        f"added; set now has {result.set.entry_count:,} entries",
+        f"{result.set.name}: {result.files:,} files hashed ({result.pdq:,} PDQ, "
+        f"{result.vpdq:,} vPDQ), {result.entries_added:,} entries added; set now has "
+        f"{result.set.entry_count:,} entries",
         highlight=False,
     )
+    for note in result.notes:
+        err_console.print(f"[cyan]note:[/] {note}", highlight=False, soft_wrap=True)
     for error in result.errors:
         err_console.print(f"[yellow]not added:[/] {error}", highlight=False, soft_wrap=True)
 

@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from puente.errors import Conflict, InputError, NotFound, Problem, ValidationError
-from puente.hashing.crypto import hash_file
+from puente.errors import Conflict, InputError, NotFound, Problem, PuenteError, ValidationError
+from puente.hashing.crypto import hash_file, open_readonly
+from puente.hashing.isolation import IsolatedHasher
+from puente.hashing.pdq import DEFAULT_MAX_PIXELS, HashPolicy
 from puente.hashsets.formats import WRITABLE, detect, get_format
 from puente.hashsets.formats.base import Item, Progress, ReadOptions, atomic_text_writer
 from puente.hashsets.model import (
@@ -35,6 +37,8 @@ from puente.hashsets.model import (
     SetDiff,
 )
 from puente.hashsets.provenance import ImportRecord, file_sha256
+from puente.ingest.detect import detect_kind
+from puente.ingest.perceptual import is_image, is_video
 from puente.match.exact import ExactIndex
 from puente.store.hashsets import HashSetStore
 
@@ -412,7 +416,12 @@ class AddFilesResult:
     set: HashSetInfo
     files: int
     entries_added: int
+    # files not added, and perceptual hashes not computed (the file's MD5/SHA-1/SHA-256 were)
     errors: tuple[RowError, ...]
+    # recorded but worth knowing: PDQ below the quality threshold, partial vPDQ
+    notes: tuple[RowError, ...] = ()
+    pdq: int = 0  # images with a PDQ entry
+    vpdq: int = 0  # videos with a vPDQ entry
 
 
 def _walk(paths: Sequence[Path], errors: list[RowError]) -> Iterator[Path]:
@@ -426,10 +435,69 @@ def _walk(paths: Sequence[Path], errors: list[RowError]) -> Iterator[Path]:
                 dirs.sort()
                 for name in sorted(files):
                     yield Path(root) / name
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             yield path
         else:
             errors.append(RowError(str(path), None, "no such file or directory"))
+
+
+def _head(path: Path) -> bytes:
+    fd = open_readonly(path)
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        return stream.read(8192)
+
+
+def _perceptual(
+    hasher: IsolatedHasher,
+    path: Path,
+    kind: str,
+    min_quality: int,
+    max_pixels: int,
+    errors: list[RowError],
+    notes: list[RowError],
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(algorithm, value, metadata) of an image's PDQ or a video's vPDQ; None otherwise.
+
+    A file that does not decode is listed in ``errors`` (its cryptographic hashes are still
+    added: its bytes are what they are); nothing is dropped silently.
+    """
+    where = str(path)
+    if is_image(kind):
+        try:
+            image = hasher.hash_image(path, policy=HashPolicy(max_pixels=max_pixels))
+        except PuenteError as exc:
+            errors.append(RowError(where, None, f"PDQ not computed: {type(exc).__name__}: {exc}"))
+            return None
+        low = image.quality < min_quality
+        if low:
+            notes.append(
+                RowError(
+                    where,
+                    None,
+                    f"PDQ quality {image.quality} < {min_quality}: recorded, flagged "
+                    "pdq_below_min_quality (too unreliable to match on)",
+                )
+            )
+        meta: dict[str, Any] = {
+            "pdq_quality": image.quality,
+            "pdq_decode_mode": image.decode_mode,
+        }
+        if low:
+            meta["pdq_below_min_quality"] = True
+        return "pdq", image.hash_hex, meta
+    if is_video(kind):
+        try:
+            video = hasher.hash_video(path, max_pixels=max_pixels, name=where)
+        except PuenteError as exc:
+            errors.append(RowError(where, None, f"vPDQ not computed: {type(exc).__name__}: {exc}"))
+            return None
+        value = ";".join(f.line() for f in video.features)
+        meta = {"vpdq_frames": len(video.features), "vpdq_fps": round(video.fps, 3)}
+        if video.errors:
+            meta["vpdq_partial"] = True
+            notes.append(RowError(where, None, "vPDQ partial: " + "; ".join(video.errors)))
+        return "vpdq", value, meta
+    return None
 
 
 def add_files(
@@ -440,11 +508,22 @@ def add_files(
     *,
     info: HashSetInfo | None = None,
     on_file: Callable[[Path], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    perceptual: bool = False,
+    min_quality: int = 50,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    decode_timeout: float = 120.0,
 ) -> AddFilesResult:
-    """Hash reference files (MD5, SHA-1, SHA-256) into a set, creating it if needed.
+    """Hash reference files into a set (MD5, SHA-1, SHA-256; PDQ of images, vPDQ of videos).
 
-    For the curator's own, already categorised, benign reference material. Files that
-    cannot be read are listed, never skipped silently.
+    For the curator's own, already categorised, benign reference material. With
+    ``perceptual`` (what ``puente hashsets add-files`` does unless ``--no-perceptual``; off
+    here so that the demos' sets keep their exact entries only), images and
+    videos are recognised by their first bytes and decoded in an isolated worker process
+    (``hashing.isolation``), so a decoder crash costs one file, not the run. A PDQ below
+    ``min_quality`` (Settings.pdq_min_quality) is recorded with ``pdq_below_min_quality`` in
+    its metadata and listed in ``notes``. Files that cannot be read, and perceptual hashes
+    that cannot be computed, are listed in ``errors``, never skipped silently.
     """
     if category not in CATEGORIES:
         raise InputError(f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
@@ -458,10 +537,15 @@ def add_files(
         raise Conflict(f"hash set {set_name!r} is still importing")
     assert target.id is not None
     errors: list[RowError] = []
-    files = added = 0
+    notes: list[RowError] = []
+    files = added = n_pdq = n_vpdq = 0
     batch: list[Entry] = []
-    with store.writer(target.id) as writer:
-        for path in _walk(paths, errors):
+    limit = store.max_value_length
+    found = list(_walk(paths, errors))  # paths only: the total for the progress bar
+    if on_total is not None:
+        on_total(len(found))
+    with store.writer(target.id) as writer, IsolatedHasher(timeout=decode_timeout) as hasher:
+        for path in found:
             if on_file is not None:
                 on_file(path)
             if path.is_symlink() or not path.is_file():
@@ -469,12 +553,37 @@ def add_files(
                 continue
             try:
                 digests, size = hash_file(path)
+                head = _head(path) if perceptual else b""
             except OSError as exc:
                 errors.append(RowError(str(path), None, f"cannot read: {exc}"))
                 continue
             files += 1
-            meta = {"file_name": path.name, "size": size}
-            for algorithm, value in digests.as_dict().items():
+            meta: dict[str, Any] = {"file_name": path.name, "size": size}
+            extra = (
+                _perceptual(hasher, path, detect_kind(head), min_quality, max_pixels, errors, notes)
+                if head
+                else None
+            )
+            values = list(digests.as_dict().items())
+            if extra is not None:
+                algorithm, value, more = extra
+                if limit is not None and len(value) > limit:
+                    errors.append(
+                        RowError(
+                            str(path),
+                            None,
+                            f"{algorithm} not added: {len(value)} characters, more than the "
+                            f"store's {limit} for a value (a video of ~{limit // 85} s at most)",
+                        )
+                    )
+                else:
+                    # One metadata object for all of a file's entries: a VICS Media record
+                    # carries one set of fields, so the quality survives a VICS round trip.
+                    meta.update(more)
+                    values.append((algorithm, value))
+                    n_pdq += algorithm == "pdq"
+                    n_vpdq += algorithm == "vpdq"
+            for algorithm, value in values:
                 batch.append(
                     Entry(
                         algorithm,
@@ -493,7 +602,7 @@ def add_files(
     final = store.set_status(target.id, "complete")
     if files == 0 and not errors:
         raise NotFound("no files found under the given paths")
-    return AddFilesResult(final, files, added, tuple(errors))
+    return AddFilesResult(final, files, added, tuple(errors), tuple(notes), pdq=n_pdq, vpdq=n_vpdq)
 
 
 __all__ = [

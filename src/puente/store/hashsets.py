@@ -261,6 +261,18 @@ class HashSetStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @property
+    def max_value_length(self) -> int | None:
+        """Longest value the store keeps: VARCHAR(1024) is enforced by PostgreSQL, not SQLite.
+
+        Only a long vPDQ (a video of more than ~12 s) comes near it; callers report such a
+        value instead of letting the batch fail.
+        """
+        if self.engine.dialect.name == "sqlite":
+            return None
+        length = ENTRIES.c.value.type.length  # type: ignore[attr-defined]
+        return int(length) if length is not None else None
+
     # -- sets ---------------------------------------------------------------------------
     def find_set(self, name: str) -> HashSetInfo | None:
         with self.engine.connect() as conn:
