@@ -351,3 +351,22 @@ def test_pdq_and_vpdq_entries_round_trip_through_the_store(
 def first_quality(engine: Engine) -> int:
     (pdq,) = [e for e in HashSetStore(engine).iter_entries("ref") if e.algorithm == "pdq"]
     return int(pdq.metadata["pdq_quality"])
+
+
+def test_a_value_longer_than_the_store_keeps_rejects_its_row_only() -> None:
+    """PostgreSQL keeps 1024 characters per value (a vPDQ of ~12 s): longer rows are listed."""
+    from puente.flows.hashsets import _stream, _Tally
+    from puente.hashsets.formats.base import Progress
+    from puente.hashsets.model import Row
+
+    frames = ";".join(f"{i},100,{'ab' * 32},{i:.3f}" for i in range(20))
+    rows = [Row(1, (Entry("vpdq", frames),)), Row(2, (Entry("md5", "a" * 32),))]
+    written: list[Entry] = []
+    tally = _Tally()
+    _stream(
+        rows, "f.csv", lambda b: len(written.extend(b) or b), lambda: 0, tally, 10, Progress(),
+        None, None, max_value=1024,
+    )  # fmt: skip
+    assert [e.algorithm for e in written] == ["md5"]
+    (problem,) = tally.problems
+    assert problem.line == 1 and "longer than the store keeps (1024)" in problem.reason

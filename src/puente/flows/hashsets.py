@@ -189,6 +189,7 @@ def import_file(
                 progress,
                 on_progress,
                 on_reject,
+                store.max_value_length,
             )
         if strict and tally.rejected:
             # Only conflicts found while writing get here (e.g. one hash with two categories).
@@ -258,6 +259,7 @@ def _stream(
     progress: Progress,
     on_progress: ProgressCallback | None,
     on_reject: Callable[[RowError], None] | None,
+    max_value: int | None = None,
 ) -> None:
     batch: list[Entry] = []
     seen: dict[tuple[str, str], tuple[int, str]] = {}
@@ -269,6 +271,18 @@ def _stream(
             continue
         line = item.line
         for entry in item.entries:
+            if max_value is not None and len(entry.value) > max_value:
+                # only a long vPDQ gets here (PostgreSQL's VARCHAR limit): one row, not the batch
+                tally.reject(
+                    RowError(
+                        source,
+                        line,
+                        f"{entry.algorithm} value of {len(entry.value)} characters is longer "
+                        f"than the store keeps ({max_value})",
+                    ),
+                    on_reject,
+                )
+                continue
             key = (entry.algorithm, entry.value)
             first = seen.get(key)
             if first is None:
