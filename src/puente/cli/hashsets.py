@@ -89,7 +89,11 @@ def import_cmd(
         None, help="Category scheme of the source, overriding the format's (e.g. vics_legacy)."
     ),
     algorithm: str | None = typer.Option(
-        None, help="Text only: algorithm of every line (e.g. pdq for 64-hex PDQ lists)."
+        None,
+        help=(
+            "Text only: algorithm of every line (e.g. pdq for 64-hex PDQ lists; a bare 64-hex "
+            "line is sha256 otherwise, unless a '# algorithm: pdq' line precedes it)."
+        ),
     ),
     strict: bool = typer.Option(False, "--strict", help="Commit nothing if any row is bad."),
     rejects: Path | None = typer.Option(

@@ -1,7 +1,8 @@
 """Generic CSV with a header (comma, semicolon or tab).
 
 Either ``algorithm,value`` columns, or one column per algorithm (md5, sha1, sha256, pdq,
-photodna; each non-empty cell is an entry). Optional: category, source_scheme,
+vpdq, photodna; each non-empty cell is an entry). A vPDQ value (Meta's lines joined with
+``;``) contains commas and is quoted by the writer. Optional: category, source_scheme,
 source_category, source_id, confirmations, first_seen, comment, metadata (JSON object).
 A non-empty ``category`` is taken as Puente's normalised category; otherwise the source
 category is mapped through its scheme (default scheme: puente).
