@@ -270,13 +270,13 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_add_files_adds_pdq_and_vpdq(sqlite_engine: Engine, media: Path) -> None:
+def test_add_files_adds_pdq_and_vpdq(engine: Engine, media: Path) -> None:
     from puente.hashing.pdq import hash_image
     from puente.hashing.vpdq import hash_video
 
     totals: list[int] = []
     result = flow.add_files(
-        sqlite_engine,
+        engine,
         "ref",
         [media],
         "comparison",
@@ -295,8 +295,7 @@ def test_add_files_adds_pdq_and_vpdq(sqlite_engine: Engine, media: Path) -> None
     assert [Path(n.source).name for n in result.notes] == ["flat.png"]
 
     stored = {
-        (e.algorithm, e.metadata["file_name"]): e
-        for e in HashSetStore(sqlite_engine).iter_entries("ref")
+        (e.algorithm, e.metadata["file_name"]): e for e in HashSetStore(engine).iter_entries("ref")
     }
     a = stored[("pdq", "a.jpg")]
     expected = hash_image(media / "a.jpg")
@@ -311,41 +310,39 @@ def test_add_files_adds_pdq_and_vpdq(sqlite_engine: Engine, media: Path) -> None
     # one Media record's fields: the crypto entries of a.jpg carry its PDQ quality too
     assert stored[("md5", "a.jpg")].metadata["pdq_quality"] == a.metadata["pdq_quality"]
     # the triage index sees them
-    index = flow.build_exact_index(sqlite_engine, ["ref"])
+    index = flow.build_exact_index(engine, ["ref"])
     assert index.lookup("pdq", a.value)[0].category == "comparison"
 
 
-def test_add_files_without_perceptual(sqlite_engine: Engine, media: Path) -> None:
-    result = flow.add_files(sqlite_engine, "crypto", [media], "known_good")  # the default
+def test_add_files_without_perceptual(engine: Engine, media: Path) -> None:
+    result = flow.add_files(engine, "crypto", [media], "known_good")  # the default
     assert (result.files, result.pdq, result.vpdq, result.errors) == (7, 0, 0, ())
     assert result.entries_added == 21
 
 
 @pytest.mark.parametrize("fmt", ["vics", "vics2", "csv", "text"])
 def test_pdq_and_vpdq_entries_round_trip_through_the_store(
-    sqlite_engine: Engine, media: Path, tmp_path: Path, fmt: str
+    engine: Engine, media: Path, tmp_path: Path, fmt: str
 ) -> None:
     first = flow.add_files(
-        sqlite_engine, "ref", [media / "a.jpg", media / "clip.avi"], "cgi", perceptual=True
+        engine, "ref", [media / "a.jpg", media / "clip.avi"], "cgi", perceptual=True
     )
     assert (first.pdq, first.vpdq) == (1, 1)
     out, again = tmp_path / "1", tmp_path / "2"
-    assert flow.export_set(sqlite_engine, "ref", fmt, out) == 8
+    assert flow.export_set(engine, "ref", fmt, out) == 8
     opts = ReadOptions(category="cgi")
-    flow.import_file(sqlite_engine, out, HashSetInfo("back"), options=opts)
-    flow.export_set(sqlite_engine, "back", fmt, again)
-    flow.import_file(sqlite_engine, again, HashSetInfo("back2"), options=opts)
+    flow.import_file(engine, out, HashSetInfo("back"), options=opts)
+    flow.export_set(engine, "back", fmt, again)
+    flow.import_file(engine, again, HashSetInfo("back2"), options=opts)
     keys = [
-        sorted(
-            (e.algorithm, e.value, e.category) for e in HashSetStore(sqlite_engine).iter_entries(n)
-        )
+        sorted((e.algorithm, e.value, e.category) for e in HashSetStore(engine).iter_entries(n))
         for n in ("ref", "back", "back2")
     ]
     assert keys[0] == keys[1] == keys[2]
     assert {a for a, _, _ in keys[0]} == {"md5", "sha1", "sha256", "pdq", "vpdq"}
     if fmt != "text":
-        back = {e.algorithm: e for e in HashSetStore(sqlite_engine).iter_entries("back2")}
-        assert back["pdq"].metadata["pdq_quality"] == first_quality(sqlite_engine)
+        back = {e.algorithm: e for e in HashSetStore(engine).iter_entries("back2")}
+        assert back["pdq"].metadata["pdq_quality"] == first_quality(engine)
 
 
 def first_quality(engine: Engine) -> int:
@@ -370,3 +367,17 @@ def test_a_value_longer_than_the_store_keeps_rejects_its_row_only() -> None:
     assert [e.algorithm for e in written] == ["md5"]
     (problem,) = tally.problems
     assert problem.line == 1 and "longer than the store keeps (1024)" in problem.reason
+
+
+def test_long_vpdq_import_sqlite_keeps_postgresql_rejects_the_row(
+    engine: Engine, tmp_path: Path
+) -> None:
+    frames = ";".join(f"{i},100,{'ab' * 32},{i:.3f}" for i in range(20))  # ~1.6k characters
+    path = tmp_path / "v.csv"
+    path.write_text(f'algorithm,value\nvpdq,"{frames}"\nmd5,{"a" * 32}\n')
+    result = imp(engine, path, "v")
+    if engine.dialect.name == "sqlite":
+        assert (result.entries_added, result.rejected) == (2, 0)
+    else:
+        assert (result.entries_added, result.rejected) == (1, 1)
+        assert result.problems[0].line == 2
