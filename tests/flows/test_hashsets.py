@@ -350,34 +350,14 @@ def first_quality(engine: Engine) -> int:
     return int(pdq.metadata["pdq_quality"])
 
 
-def test_a_value_longer_than_the_store_keeps_rejects_its_row_only() -> None:
-    """PostgreSQL keeps 1024 characters per value (a vPDQ of ~12 s): longer rows are listed."""
-    from puente.flows.hashsets import _stream, _Tally
-    from puente.hashsets.formats.base import Progress
-    from puente.hashsets.model import Row
-
-    frames = ";".join(f"{i},100,{'ab' * 32},{i:.3f}" for i in range(20))
-    rows = [Row(1, (Entry("vpdq", frames),)), Row(2, (Entry("md5", "a" * 32),))]
-    written: list[Entry] = []
-    tally = _Tally()
-    _stream(
-        rows, "f.csv", lambda b: len(written.extend(b) or b), lambda: 0, tally, 10, Progress(),
-        None, None, max_value=1024,
-    )  # fmt: skip
-    assert [e.algorithm for e in written] == ["md5"]
-    (problem,) = tally.problems
-    assert problem.line == 1 and "longer than the store keeps (1024)" in problem.reason
-
-
-def test_long_vpdq_import_sqlite_keeps_postgresql_rejects_the_row(
-    engine: Engine, tmp_path: Path
-) -> None:
-    frames = ";".join(f"{i},100,{'ab' * 32},{i:.3f}" for i in range(20))  # ~1.6k characters
+def test_a_long_vpdq_is_stored_once_on_every_database(engine: Engine, tmp_path: Path) -> None:
+    """A 10-minute video's vPDQ (~50 kB): beyond VARCHAR(1024) and a PostgreSQL btree entry."""
+    frames = ";".join(f"{i * 30},100,{i:064x},{i:.3f}" for i in range(600))
     path = tmp_path / "v.csv"
     path.write_text(f'algorithm,value\nvpdq,"{frames}"\nmd5,{"a" * 32}\n')
     result = imp(engine, path, "v")
-    if engine.dialect.name == "sqlite":
-        assert (result.entries_added, result.rejected) == (2, 0)
-    else:
-        assert (result.entries_added, result.rejected) == (1, 1)
-        assert result.problems[0].line == 2
+    assert (result.entries_added, result.rejected) == (2, 0)
+    again = HashSetStore(engine)
+    assert again.add_entries(again.get_set("v").id or 0, [Entry("vpdq", frames)]) == 0
+    (stored,) = [e for e in again.iter_entries("v") if e.algorithm == "vpdq"]
+    assert stored.value == frames

@@ -89,3 +89,25 @@ def test_export_order_keeps_records_together(engine: Engine) -> None:
     make(store, "a", entries)
     ids = [e.source_id for e in store.iter_entries("a")]
     assert ids == sorted(ids)
+
+
+def test_hashsets_0002_keeps_entries_and_the_unique_key(engine: Engine) -> None:
+    """Down to hashsets_0001 and up again with entries stored: nothing lost, no duplicates,
+    and a value beyond the old VARCHAR(1024) / btree limit is stored once (PostgreSQL)."""
+    from alembic import command
+
+    from puente.store.db import alembic_config, upgrade
+
+    store = HashSetStore(engine)
+    command.downgrade(alembic_config(engine), "hashsets_0001")
+    info = make(store, "old", [Entry("md5", md5(i)) for i in range(5)])
+    assert info.id is not None
+    upgrade(engine)
+    assert store.add_entries(info.id, [Entry("md5", md5(i)) for i in range(7)]) == 2
+    long = ";".join(f"{i},100,{i:064x},{i:.3f}" for i in range(600))  # ~50 kB
+    assert store.add_entries(info.id, [Entry("vpdq", long), Entry("vpdq", long)]) == 1
+    assert store.add_entries(info.id, [Entry("vpdq", long)]) == 0
+    assert sorted(e.value for e in store.iter_entries("old") if e.algorithm == "md5") == [
+        md5(i) for i in range(7)
+    ]
+    assert store.count_entries(info.id) == 8

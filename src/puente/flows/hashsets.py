@@ -189,7 +189,6 @@ def import_file(
                 progress,
                 on_progress,
                 on_reject,
-                store.max_value_length,
             )
         if strict and tally.rejected:
             # Only conflicts found while writing get here (e.g. one hash with two categories).
@@ -259,7 +258,6 @@ def _stream(
     progress: Progress,
     on_progress: ProgressCallback | None,
     on_reject: Callable[[RowError], None] | None,
-    max_value: int | None = None,
 ) -> None:
     batch: list[Entry] = []
     seen: dict[tuple[str, str], tuple[int, str]] = {}
@@ -271,18 +269,6 @@ def _stream(
             continue
         line = item.line
         for entry in item.entries:
-            if max_value is not None and len(entry.value) > max_value:
-                # only a long vPDQ gets here (PostgreSQL's VARCHAR limit): one row, not the batch
-                tally.reject(
-                    RowError(
-                        source,
-                        line,
-                        f"{entry.algorithm} value of {len(entry.value)} characters is longer "
-                        f"than the store keeps ({max_value})",
-                    ),
-                    on_reject,
-                )
-                continue
             key = (entry.algorithm, entry.value)
             first = seen.get(key)
             if first is None:
@@ -554,7 +540,6 @@ def add_files(
     notes: list[RowError] = []
     files = added = n_pdq = n_vpdq = 0
     batch: list[Entry] = []
-    limit = store.max_value_length
     found = list(_walk(paths, errors))  # paths only: the total for the progress bar
     if on_total is not None:
         on_total(len(found))
@@ -581,22 +566,12 @@ def add_files(
             values = list(digests.as_dict().items())
             if extra is not None:
                 algorithm, value, more = extra
-                if limit is not None and len(value) > limit:
-                    errors.append(
-                        RowError(
-                            str(path),
-                            None,
-                            f"{algorithm} not added: {len(value)} characters, more than the "
-                            f"store's {limit} for a value (a video of ~{limit // 85} s at most)",
-                        )
-                    )
-                else:
-                    # One metadata object for all of a file's entries: a VICS Media record
-                    # carries one set of fields, so the quality survives a VICS round trip.
-                    meta.update(more)
-                    values.append((algorithm, value))
-                    n_pdq += algorithm == "pdq"
-                    n_vpdq += algorithm == "vpdq"
+                # One metadata object for all of a file's entries: a VICS Media record
+                # carries one set of fields, so the quality survives a VICS round trip.
+                meta.update(more)
+                values.append((algorithm, value))
+                n_pdq += algorithm == "pdq"
+                n_vpdq += algorithm == "vpdq"
             for algorithm, value in values:
                 batch.append(
                     Entry(

@@ -65,12 +65,14 @@ class HashSetRow(Base):
 
 class HashEntryRow(Base):
     __tablename__ = "hash_entries"
+    # The logical key. On PostgreSQL hashsets_0002 keeps it with two partial unique indexes
+    # (the value up to 2000 bytes, md5(value) above: a btree entry is limited to ~2.7 kB).
     __table_args__ = (UniqueConstraint("set_id", "algorithm", "value"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"))
     algorithm: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(1024))
+    value: Mapped[str] = mapped_column(Text)  # any length: a vPDQ grows with the video
     category: Mapped[str] = mapped_column(String(32))
     source_scheme: Mapped[str] = mapped_column(String(32))
     source_category: Mapped[str | None] = mapped_column(String(64))
@@ -247,7 +249,8 @@ class EntryWriter:
         assert self._conn is not None
         stmt = (
             pg_insert(ENTRIES)
-            .on_conflict_do_nothing(index_elements=["set_id", "algorithm", "value"])
+            # no conflict target: both partial unique indexes of hashsets_0002 are arbiters
+            .on_conflict_do_nothing()
             .returning(ENTRIES.c.id)
         )
         params = [dict(zip(ENTRY_COLUMNS, r, strict=True)) for r in rows]
@@ -260,18 +263,6 @@ class EntryWriter:
 class HashSetStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-
-    @property
-    def max_value_length(self) -> int | None:
-        """Longest value the store keeps: VARCHAR(1024) is enforced by PostgreSQL, not SQLite.
-
-        Only a long vPDQ (a video of more than ~12 s) comes near it; callers report such a
-        value instead of letting the batch fail.
-        """
-        if self.engine.dialect.name == "sqlite":
-            return None
-        length = ENTRIES.c.value.type.length  # type: ignore[attr-defined]
-        return int(length) if length is not None else None
 
     # -- sets ---------------------------------------------------------------------------
     def find_set(self, name: str) -> HashSetInfo | None:
