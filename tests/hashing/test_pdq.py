@@ -320,3 +320,13 @@ def test_trim_policy_hashes_both_plain_and_trimmed() -> None:
     assert both.trimmed_dihedral is not None
     ref = hash_image(encode(im, "PNG")).hash_hex
     assert hamming(both.trimmed_dihedral[0], ref) <= 4 < 31 < hamming(plain.hash_hex, ref)
+
+
+def test_truncated_image_is_an_error_even_after_weasyprint_import() -> None:
+    # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process.
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    data = encode(photo(), "JPEG", quality=90)
+    with pytest.raises(FormatError):
+        hash_image(data[: len(data) // 2], name="half.jpg")

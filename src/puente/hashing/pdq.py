@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pdqhash
 import pillow_heif
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from puente.errors import EvidenceError, FormatError, LimitExceeded
 
@@ -268,6 +268,9 @@ def hash_image(
                 # draft picks the largest DCT scale (1/2, 1/4, 1/8) keeping both sides >= request
                 im.draft("RGB", (pol.min_side, pol.min_side))
             im.seek(0)
+            # WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES on import; a truncated
+            # evidence image must be reported, never hashed from its decodable half.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             im.load()
             if im.size != (width, height):
                 decode_mode = f"jpeg-draft-1/{round(width / im.size[0])}"
