@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,33 +9,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from puente.cli import app as cli_app
 from puente.cli.common import engine
 from puente.drafting.examples import example_facts_dict
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["puente", *args])
-        capsys.readouterr()
-        code = 0
-        try:
-            cli_app.main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

@@ -5,39 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from puente.cli import app as cli_app
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["puente", *args])
-        capsys.readouterr()
-        code = 0
-        try:
-            cli_app.main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def _case(cli: Any, *extra: str) -> int:
