@@ -6,7 +6,9 @@ In one run, on one generated tree (mixed file sizes, random content):
 - cpu-ref:  MD5+SHA-1+SHA-256 in one pass over all cores in a minimal loop (CPU reference);
 - hashdeep: ``hashdeep -r -c md5,sha1,sha256`` (Debian package; threads = cores);
 - puente:   ``puente.ingest.scanner.scan`` with all items consumed (ingest level: type
-            detection, change checks, archive detection; no store writes).
+            detection, change checks, archive detection; no store writes);
+- puente-cli: the whole ``puente scan CASE EVIDENCE --quiet`` command in a fresh data folder
+            (process start, matching, custody log and every record written to SQLite).
 
 Goals (issue #3): puente >= 1.0x hashdeep in MB/s and files/s, >= 0.8x cpu-ref.
 Each contender runs --repeat times in interleaved rounds; medians are reported. The tree
@@ -29,6 +31,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -138,6 +141,34 @@ def run_puente(root: Path, workers: int) -> None:
             raise SystemExit(f"unexpected {item.status} for {item.path}: {item.detail}")
 
 
+_CLI_HOMES: list[Path] = []
+
+
+def prepare_cli(root: Path, base: Path, workers: int, rounds: int) -> None:
+    """One data folder per round with the case and evidence registered, outside the timing."""
+    for i in range(rounds):
+        home = base / f"home-{i}"
+        env = {**os.environ, "PUENTE_HOME": str(home), "PUENTE_WORKERS": str(workers)}
+        for args in (
+            ["case", "create", "bench", "--country", "AR", "--agency", "bench"],
+            ["evidence", "add", "1", str(root), "--description", "generated tree"],
+        ):
+            cmd = [sys.executable, "-m", "puente", *args]
+            subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        _CLI_HOMES.append(home)
+
+
+def run_puente_cli(root: Path, workers: int) -> None:
+    home = _CLI_HOMES.pop(0)
+    env = {**os.environ, "PUENTE_HOME": str(home), "PUENTE_WORKERS": str(workers)}
+    subprocess.run(
+        [sys.executable, "-m", "puente", "scan", "1", "1", "--quiet"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -162,6 +193,8 @@ def main() -> None:
         if shutil.which("hashdeep"):
             contenders["hashdeep"] = run_hashdeep
         contenders["puente"] = run_puente
+        contenders["puente-cli"] = run_puente_cli
+        prepare_cli(root, base, args.workers, args.repeat)
         run_read(root, args.workers)  # warm the page cache
         times: dict[str, list[float]] = {name: [] for name in contenders}
         cpu: dict[str, list[float]] = {name: [] for name in contenders}
@@ -199,6 +232,8 @@ def main() -> None:
         ratios["puente_vs_hashdeep_cpu_seconds"] = round(
             cpu_medians["hashdeep"] / cpu_medians["puente"], 3
         )
+        ratios["puente_cli_vs_hashdeep"] = round(medians["hashdeep"] / medians["puente-cli"], 3)
+    ratios["puente_cli_vs_cpu_ref"] = round(medians["cpu-ref"] / medians["puente-cli"], 3)
     result = {
         "bench": "scan",
         "files": files,
@@ -208,7 +243,12 @@ def main() -> None:
         "generate_s": round(gen_s, 1),
         "results": rows,
         "ratios": ratios,
-        "goals": {"puente_vs_hashdeep": ">= 1.0", "puente_vs_cpu_ref": ">= 0.8"},
+        "goals": {
+            "puente_vs_hashdeep": ">= 1.0",
+            "puente_vs_cpu_ref": ">= 0.8",
+            "puente_cli_vs_hashdeep": ">= 1.0",
+            "puente_cli_vs_cpu_ref": ">= 0.8",
+        },
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, {platform.python_version()}",
         "hashdeep": "present" if "hashdeep" in medians else "absent (not measured)",
     }
@@ -218,10 +258,10 @@ def main() -> None:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     (RESULTS / f"scan-{stamp}.json").write_text(line + "\n")
     print(f"\n{files} files, {total / 1e6:.0f} MB, {args.workers} workers, median of {args.repeat}")
-    print(f"{'contender':<10} {'s':>8} {'MB/s':>9} {'files/s':>9} {'cpu s':>8}")
+    print(f"{'contender':<11} {'s':>8} {'MB/s':>9} {'files/s':>9} {'cpu s':>8}")
     for name, row in rows.items():
         print(
-            f"{name:<10} {row['seconds']:>8.2f} {row['mb_per_s']:>9.1f} "
+            f"{name:<11} {row['seconds']:>8.2f} {row['mb_per_s']:>9.1f} "
             f"{row['files_per_s']:>9.1f} {row['cpu_seconds']:>8.2f}"
         )
     for name, value in ratios.items():
