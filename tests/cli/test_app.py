@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+
+from puente.cli.app import OWNERS, build_app
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,3 +56,17 @@ def test_demo_hashsets_round_trip() -> None:
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["exported"] == result["reimported"] > 0
+
+
+def _commands(app: typer.Typer) -> set[str]:
+    group = typer.main.get_group(app)
+    return set(group.commands)
+
+
+def test_each_command_loads_with_only_its_own_area() -> None:
+    everything = _commands(build_app())
+    assert everything == set(OWNERS) - {"--version"}
+    for command in everything:
+        assert command in _commands(build_app(command)), command
+    case = typer.main.get_group(build_app("case")).commands["case"]
+    assert "checklist" in case.commands  # type: ignore[attr-defined]

@@ -1,29 +1,65 @@
 """Root command: registers each area's commands and maps PuenteError to exit codes.
 
 One clear line per error on stderr; exit codes come from the error class (errors.py).
+Each area's commands pull in its libraries (SQLAlchemy, NumPy, PDF and chart stacks), so
+``main`` loads only the area that owns the command being run; help, typos and the ``app``
+attribute get every area.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from puente import __version__
-from puente.cli import capacity, cooperation, db, demo, hashsets, legal, triage
 from puente.cli.common import err_console
 from puente.errors import PuenteError
 
-app = typer.Typer(
-    name="puente",
-    help="Puente: hashes-only triage, hash-set library, legal knowledge base and cooperation.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+AREAS = ("db", "hashsets", "triage", "legal", "cooperation", "capacity", "demo")
+# Top-level command -> the cli modules that define it (tests/cli/test_app.py keeps it whole).
+OWNERS: dict[str, tuple[str, ...]] = {
+    "db": ("db",),
+    "hashsets": ("hashsets",),
+    "case": ("triage", "cooperation"),  # cooperation adds `case checklist`
+    "evidence": ("triage",),
+    "custody": ("triage",),
+    "scan": ("triage",),
+    "results": ("triage",),
+    "export": ("triage",),
+    "report": ("triage",),
+    "legal": ("legal",),
+    "gaps": ("legal",),
+    "request": ("cooperation",),
+    "procedure": ("cooperation",),
+    "capacity": ("capacity",),
+    "conclusions": ("capacity",),
+    "demo": ("demo",),
+    "--version": (),
+}
 
-for module in (db, hashsets, triage, legal, cooperation, capacity, demo):
-    module.register(app)
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The root app with the areas that define ``command`` (all of them for None)."""
+    root = typer.Typer(
+        name="puente",
+        help="Puente: hashes-only triage, hash-set library, legal knowledge base and cooperation.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    root.callback()(_root)
+    for area in OWNERS.get(command or "", AREAS):
+        importlib.import_module(f"puente.cli.{area}").register(root)
+    return root
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def _version(value: bool) -> None:
@@ -32,7 +68,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -43,7 +78,8 @@ def _root(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        command = sys.argv[1] if len(sys.argv) > 1 else None
+        build_app(command)(standalone_mode=False)
     except PuenteError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
