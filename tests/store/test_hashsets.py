@@ -53,6 +53,49 @@ def test_bulk_insert_ignores_duplicates(engine: Engine) -> None:
     assert store.count_entries(info.id) == 151
 
 
+def test_staged_writer_adds_in_key_order_first_row_wins(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("a"))
+    assert info.id is not None
+    with store.writer(info.id) as w:
+        w.add([Entry("md5", md5(7), "cgi")])  # already in the set
+    with store.writer(info.id, staged=True) as w:
+        added = w.add([Entry("md5", md5(i), "csam") for i in (9, 3, 7)])
+        added += w.add([Entry("md5", md5(3), "non_pertinent"), Entry("md5", md5(5))])
+        added += w.flush()
+    assert added == 3  # 9, 3, 5: the second 3 and the stored 7 are ignored
+    categories = {e.value: e.category for e in store.iter_entries("a")}
+    assert categories == {md5(3): "csam", md5(5): "uncategorised", md5(7): "cgi", md5(9): "csam"}
+
+
+def test_staged_writer_without_flush_adds_nothing(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("a"))
+    assert info.id is not None
+    with pytest.raises(RuntimeError), store.writer(info.id, staged=True) as w:
+        w.add([Entry("md5", md5(i)) for i in range(10)])
+        raise RuntimeError("interrupted before the flush")
+    expected = 10 if engine.dialect.name != "sqlite" else 0  # PostgreSQL inserts per batch
+    assert store.count_entries(info.id) == expected
+
+
+def test_staged_flush_interrupted_by_its_tick_rolls_back(sqlite_engine: Engine) -> None:
+    store = HashSetStore(sqlite_engine)
+    info = store.create_set(HashSetInfo("a"))
+    assert info.id is not None
+
+    def tick() -> None:
+        raise KeyboardInterrupt
+
+    with store.writer(info.id, staged=True) as w:
+        w.add([Entry("md5", md5(i)) for i in range(20_000)])
+        with pytest.raises(KeyboardInterrupt):
+            w.flush(tick, steps=1000)
+        assert store.count_entries(info.id) == 0
+        assert w.flush() == 20_000  # the staged rows are still there to retry
+    assert store.count_entries(info.id) == 20_000
+
+
 def test_same_hash_in_several_sets_keeps_every_membership(engine: Engine) -> None:
     store = HashSetStore(engine)
     make(store, "a", [Entry("md5", md5(1), "csam", "vics_us", "1"), Entry("md5", md5(2), "cgi")])

@@ -136,7 +136,10 @@ def import_cmd(
             task = bar.add_task(f"import {file.name}", total=None, entries=0)
 
             def on_progress(done: int, total: int, entries: int) -> None:
-                bar.update(task, completed=done, total=total or None, entries=entries)
+                if total == 0:  # the last phase: entries written in key order
+                    bar.update(task, description=f"write {name}", total=None, entries=entries)
+                else:
+                    bar.update(task, completed=done, total=total, entries=entries)
 
             result = flow.import_file(
                 engine(),

@@ -44,7 +44,8 @@ from puente.store.hashsets import HashSetStore
 
 MAX_PROBLEMS = 1000  # problems kept for the report; all are counted and passed to on_reject
 
-ProgressCallback = Callable[[int, int, int], None]  # (done, total, entries so far)
+# (done, total, entries so far); total 0: reading is done, the entries are being written
+ProgressCallback = Callable[[int, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -178,12 +179,23 @@ def import_file(
     )
     tally = _Tally()
     try:
-        with store.writer(target.id) as writer, _Background(writer.add) as background:
+        with (
+            store.writer(target.id, staged=True) as writer,
+            _Background(writer.add) as background,
+        ):
+
+            def tick() -> None:
+                if on_progress is not None:
+                    on_progress(progress.total, 0, tally.entries)
+
+            def finish() -> int:
+                return background.finish() + writer.flush(tick)
+
             _stream(
                 read_items(path, fmt, options),
                 str(path),
                 background.put,
-                background.finish,
+                finish,
                 tally,
                 batch_size,
                 progress,

@@ -3,13 +3,19 @@
 ``hash_entries`` is unique on (set, algorithm, value): inserts are INSERT OR IGNORE (SQLite,
 raw DBAPI executemany) / ON CONFLICT DO NOTHING (PostgreSQL), so re-running an interrupted
 import adds only what is missing. A set is "importing" until its import finishes.
+
+Bulk imports on SQLite are staged: rows go to an unindexed temporary table, then one
+``INSERT OR IGNORE … SELECT … ORDER BY`` writes them in key order. Random inserts into the
+unique index cost a page read and write per row once the index outgrows the cache (10M
+entries: ~2.6x slower than the ``sqlite3`` shell's ``.import``); in key order each page is
+written once.
 """
 
 from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -119,10 +125,17 @@ ENTRY_COLUMNS = (
     "comment",
     "extra",
 )
-_SQLITE_INSERT = (
-    f"INSERT OR IGNORE INTO hash_entries ({', '.join(ENTRY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in ENTRY_COLUMNS)})"
+_COLUMNS = ", ".join(ENTRY_COLUMNS)
+_MARKS = ", ".join("?" for _ in ENTRY_COLUMNS)
+_SQLITE_INSERT = f"INSERT OR IGNORE INTO hash_entries ({_COLUMNS}) VALUES ({_MARKS})"
+_STAGING = "puente_import_staging"
+_STAGE_INSERT = f"INSERT INTO temp.{_STAGING} VALUES ({_MARKS})"
+# rowid: file order breaks ties, so the first of two rows with the same key wins, as unstaged
+_STAGE_FLUSH = (
+    f"INSERT OR IGNORE INTO hash_entries ({_COLUMNS}) "
+    f"SELECT {_COLUMNS} FROM temp.{_STAGING} ORDER BY set_id, algorithm, value, rowid"
 )
+TICK_STEPS = 2_000_000  # SQLite VM steps between progress ticks while a flush runs
 
 
 CACHE_KIB = 64 * 1024
@@ -201,14 +214,22 @@ def entry_rows(set_id: int, entries: Sequence[Entry]) -> list[tuple[Any, ...]]:
 
 
 class EntryWriter:
-    """Bulk insert into one set over one held connection; each ``add`` commits a batch."""
+    """Bulk insert into one set over one held connection.
 
-    def __init__(self, engine: Engine, set_id: int) -> None:
+    Unstaged (the default), each ``add`` inserts and commits a batch. Staged (bulk imports),
+    on SQLite ``add`` only appends to a temporary table and ``flush`` writes everything in
+    key order in one transaction; leaving without ``flush`` (an error, Ctrl-C) drops the
+    staged rows, which a re-run adds. PostgreSQL ignores ``staged``: it inserts per batch.
+    """
+
+    def __init__(self, engine: Engine, set_id: int, *, staged: bool = False) -> None:
         self.engine = engine
         self.set_id = set_id
         self._sqlite = engine.dialect.name == "sqlite"
+        self.staged = staged and self._sqlite
         self._raw: Any = None
         self._conn: sa.Connection | None = None
+        self._abort: BaseException | None = None
 
     def __enter__(self) -> EntryWriter:
         if self._sqlite:
@@ -216,29 +237,40 @@ class EntryWriter:
             # A bigger page cache keeps the unique index's hot pages in memory during bulk
             # inserts (bounded: 64 MiB), instead of SQLite's 2 MiB default.
             self._raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            if self.staged:
+                self._raw.execute(f"DROP TABLE IF EXISTS temp.{_STAGING}")
+                self._raw.execute(f"CREATE TEMP TABLE {_STAGING} ({_COLUMNS})")
+                self._raw.commit()
         else:
             self._conn = self.engine.connect()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._raw is not None:
-            self._raw.close()
+            try:
+                if self.staged:
+                    self._raw.rollback()
+                    self._raw.execute(f"DROP TABLE IF EXISTS temp.{_STAGING}")
+                    self._raw.commit()
+            finally:
+                self._raw.close()
         if self._conn is not None:
             self._conn.close()
 
     def add(self, entries: Sequence[Entry]) -> int:
-        """Insert a batch; returns how many were new (the others were already in the set)."""
+        """Insert (or stage) a batch; returns how many were new (staged: 0 until ``flush``)."""
         if not entries:
             return 0
         rows = entry_rows(self.set_id, entries)
-        # Inserting in key order touches the unique index's pages in order: far fewer page
-        # reads and writes than random order, for the same result.
-        rows.sort(key=_KEY)
         if self._raw is not None:
+            if not self.staged:
+                # In key order the unique index's pages are touched in order: far fewer
+                # page reads and writes than random order, for the same result.
+                rows.sort(key=_KEY)
             cur = self._raw.cursor()
             try:
-                cur.executemany(_SQLITE_INSERT, rows)
-                added = int(cur.rowcount)
+                cur.executemany(_STAGE_INSERT if self.staged else _SQLITE_INSERT, rows)
+                added = 0 if self.staged else int(cur.rowcount)
                 self._raw.commit()
             except BaseException:
                 self._raw.rollback()
@@ -257,6 +289,44 @@ class EntryWriter:
         with self._conn.begin():
             result = self._conn.execute(stmt, params)
             added = len(result.all())
+        return added
+
+    def flush(self, tick: Callable[[], None] | None = None, *, steps: int = TICK_STEPS) -> int:
+        """Write the staged rows in key order, in one transaction; returns how many were new.
+
+        ``tick`` is called every ``steps`` SQLite VM steps (progress; an exception it raises,
+        e.g. Ctrl-C, aborts the flush and rolls it back, then propagates).
+        """
+        if not self.staged:
+            return 0
+        raw = self._raw
+        self._abort = None
+
+        def on_step() -> int:
+            try:
+                if tick is not None:
+                    tick()
+            except BaseException as exc:  # SQLite would swallow it: keep it, stop the statement
+                self._abort = exc
+                return 1
+            return 0
+
+        raw.set_progress_handler(on_step, steps)
+        cur = raw.cursor()
+        try:
+            cur.execute(_STAGE_FLUSH)
+            added = int(cur.rowcount)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            if self._abort is not None:
+                raise self._abort from None
+            raise
+        finally:
+            cur.close()
+            raw.set_progress_handler(None, 0)
+        raw.execute(f"DELETE FROM temp.{_STAGING}")
+        raw.commit()
         return added
 
 
@@ -344,8 +414,8 @@ class HashSetStore:
 
     # -- entries ------------------------------------------------------------------------
     @contextmanager
-    def writer(self, set_id: int) -> Iterator[EntryWriter]:
-        with EntryWriter(self.engine, set_id) as w:
+    def writer(self, set_id: int, *, staged: bool = False) -> Iterator[EntryWriter]:
+        with EntryWriter(self.engine, set_id, staged=staged) as w:
             yield w
 
     def add_entries(self, set_id: int, entries: Sequence[Entry]) -> int:
