@@ -102,6 +102,15 @@ class EvidenceError(PuenteError):
     exit_code = 6
 
 
+class DecoderCrashed(EvidenceError):
+    """The isolated decoder process died on a file (signal, exit) and was restarted."""
+
+    def __init__(self, location: str, cause: str) -> None:
+        self.location = location
+        self.cause = cause
+        super().__init__(f"{location}: decoder process crashed ({cause}); worker restarted")
+
+
 class LimitExceeded(PuenteError):
     """A safety limit (archive depth, size, ratio, pixels…) was hit at a location."""
 

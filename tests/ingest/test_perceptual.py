@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from puente.errors import DecoderCrashed
 from puente.hashing.pdq import hash_image
 from puente.ingest.model import Item, Limits
-from puente.ingest.perceptual import Perceiver, PerceptualPolicy, _Crash
+from puente.ingest.perceptual import Perceiver, PerceptualPolicy
 from puente.ingest.scanner import scan
 
 
@@ -76,8 +77,8 @@ def test_a_crashing_decoder_is_restarted_and_the_file_reported() -> None:
     perceiver = Perceiver(PerceptualPolicy())
     try:
         worker = perceiver._worker()
-        with pytest.raises(_Crash, match="signal 11"):
-            worker.run_named("crash", b"", "bad.jpg")
+        with pytest.raises(DecoderCrashed, match=r"bad\.jpg: decoder .* \(signal 11\)"):
+            worker.run("crash", b"", where="bad.jpg")
         assert worker.restarts == 1
         item = Item("ok.png", 1, None, None, None, "image/png", None, "ok", None, 0, None)
         done = perceiver.image(item, _png(3))

@@ -17,24 +17,28 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import sys
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-from puente.errors import EvidenceError, LimitExceeded, PuenteError
+from puente.errors import DecoderCrashed, EvidenceError, LimitExceeded, PuenteError
 from puente.hashing.pdq import HashPolicy, PdqResult
 from puente.hashing.vpdq import VpdqResult
 
+Source = str | os.PathLike[str] | bytes
 
-def _task(kind: str, path: str, kwargs: dict[str, Any]) -> Any:
+
+def _task(kind: str, source: str | bytes, kwargs: dict[str, Any]) -> Any:
     if kind == "pdq":
         from puente.hashing.pdq import hash_image
 
-        return hash_image(path, **kwargs)
+        return hash_image(source, **kwargs)
     if kind == "vpdq":
         from puente.hashing.vpdq import hash_video
 
-        return hash_video(path, **kwargs)
+        if isinstance(source, bytes):
+            raise ValueError("vPDQ needs a path: PyAV opens the file itself")
+        return hash_video(source, **kwargs)
     if kind == "crash":  # lets tests check recovery from a real segfault
         os.kill(os.getpid(), signal.SIGSEGV)
     raise ValueError(f"unknown task {kind!r}")
@@ -48,13 +52,13 @@ def _worker(conn: Connection) -> None:
             return
         if msg is None:
             return
-        kind, path, kwargs = msg
+        kind, source, where, kwargs = msg
         try:
-            conn.send(("ok", _task(kind, path, kwargs)))
+            conn.send(("ok", _task(kind, source, kwargs)))
         except PuenteError as exc:
             conn.send(("error", _freeze(exc)))
         except Exception as exc:  # a decoder bug: report it, keep the worker
-            conn.send(("error", _freeze(EvidenceError(f"{path}: {type(exc).__name__}: {exc}"))))
+            conn.send(("error", _freeze(EvidenceError(f"{where}: {type(exc).__name__}: {exc}"))))
 
 
 def _freeze(exc: PuenteError) -> tuple[str, str, dict[str, Any]]:
@@ -63,7 +67,7 @@ def _freeze(exc: PuenteError) -> tuple[str, str, dict[str, Any]]:
     return type(exc).__name__, str(exc), dict(vars(exc))
 
 
-def _thaw(frozen: tuple[str, str, dict[str, Any]]) -> PuenteError:
+def thaw(frozen: tuple[str, str, dict[str, Any]]) -> PuenteError:
     from puente import errors
 
     name, message, attrs = frozen
@@ -93,11 +97,23 @@ class IsolatedHasher:
         self.close()
 
     def _start(self) -> None:
-        parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_worker, args=(child,), daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        # A spawned child re-runs the parent's main script unless it has a __main__ guard
+        # (or is stdin); the decoder needs nothing from it. Hide the script's path while
+        # the child starts, so that any caller (bench scripts, notebooks) is safe.
+        main = sys.modules.get("__main__")
+        script = getattr(main, "__file__", None)
+        hide = main is not None and script is not None and getattr(main, "__spec__", None) is None
+        if hide:
+            del main.__file__  # type: ignore[union-attr]
+        try:
+            parent, child = self._ctx.Pipe()
+            self._proc = self._ctx.Process(target=_worker, args=(child,), daemon=True)
+            self._proc.start()
+            child.close()
+            self._conn = parent
+        finally:
+            if hide:
+                main.__file__ = script  # type: ignore[union-attr]
 
     def _kill(self) -> None:
         if self._proc is not None:
@@ -117,13 +133,28 @@ class IsolatedHasher:
                 pass
         self._kill()
 
-    def run(self, kind: str, path: str | os.PathLike[str], **kwargs: Any) -> Any:
-        where = os.fspath(path)
+    def run(self, kind: str, source: Source, *, where: str | None = None, **kwargs: Any) -> Any:
+        """Run task ``kind`` ("pdq", "vpdq") on a path or on bytes in the worker.
+
+        ``where`` names the file in errors (default: the path). Raises the task's own
+        PuenteError, LimitExceeded on a timeout, DecoderCrashed when the worker died; in
+        both of the last cases the worker is restarted for the next call.
+        """
+        if isinstance(source, bytes):
+            payload: str | bytes = source
+            where = where or "<bytes>"
+        else:
+            payload = os.fspath(source)
+            where = where or payload
         if self._proc is None or not self._proc.is_alive():
             self._start()
         assert self._conn is not None
-        self._conn.send((kind, where, kwargs))
-        if not self._conn.poll(self.timeout):
+        try:
+            self._conn.send((kind, payload, where, kwargs))
+            ready = self._conn.poll(self.timeout)
+        except (BrokenPipeError, EOFError, OSError):
+            ready = True  # the worker died while taking the task: its exit code says why
+        if not ready:
             self._kill()
             self.restarts += 1
             raise LimitExceeded(where, "decode_timeout", f"no result after {self.timeout:g} s")
@@ -135,19 +166,20 @@ class IsolatedHasher:
             self._kill()
             self.restarts += 1
             cause = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise EvidenceError(
-                f"{where}: decoder process crashed ({cause}); worker restarted"
-            ) from None
+            raise DecoderCrashed(where, cause) from None
         if status == "error":
-            raise _thaw(value)
+            raise thaw(value)
         return value
 
     def hash_image(
-        self, path: str | os.PathLike[str], *, policy: HashPolicy | None = None
+        self, source: Source, *, policy: HashPolicy | None = None, where: str | None = None
     ) -> PdqResult:
-        result: PdqResult = self.run("pdq", Path(path), policy=policy, name=os.fspath(path))
+        """PDQ of an image file or of its bytes (``where`` names it in errors)."""
+        if not isinstance(source, bytes):
+            where = where or os.fspath(source)
+        result: PdqResult = self.run("pdq", source, where=where, policy=policy, name=where)
         return result
 
     def hash_video(self, path: str | os.PathLike[str], **kwargs: Any) -> VpdqResult:
-        result: VpdqResult = self.run("vpdq", Path(path), **kwargs)
+        result: VpdqResult = self.run("vpdq", path, **kwargs)
         return result

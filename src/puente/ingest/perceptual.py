@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
-from puente.errors import FormatError, LimitExceeded, PuenteError
-from puente.hashing.isolation import IsolatedHasher, _thaw
+from puente.errors import DecoderCrashed, FormatError, LimitExceeded, PuenteError
+from puente.hashing.isolation import IsolatedHasher
 from puente.hashing.pdq import HashPolicy, PdqResult
 from puente.hashing.vpdq import VpdqResult
 from puente.ingest.model import ERROR, LIMIT_EXCEEDED, OK, Item
@@ -86,55 +85,6 @@ class PerceptualPolicy:
         return HashPolicy(max_pixels=self.max_pixels, trim_borders=self.trim_borders)
 
 
-class _Hasher(IsolatedHasher):
-    """IsolatedHasher that takes bytes as well as paths and names the file in errors."""
-
-    def _start(self) -> None:
-        # A spawned child re-runs the parent's main script unless it has a __main__ guard
-        # (or is stdin); the decoder needs nothing from it. Hide the script's path while
-        # the child starts, so that any caller (bench scripts, notebooks) is safe.
-        main = sys.modules.get("__main__")
-        path = getattr(main, "__file__", None)
-        if main is None or path is None or getattr(main, "__spec__", None) is not None:
-            super()._start()
-            return
-        del main.__file__
-        try:
-            super()._start()
-        finally:
-            main.__file__ = path
-
-    def run_named(self, kind: str, source: str | bytes, where: str, **kwargs: Any) -> Any:
-        if self._proc is None or not self._proc.is_alive():
-            self._start()
-        assert self._conn is not None
-        try:
-            self._conn.send((kind, source, kwargs))
-            ready = self._conn.poll(self.timeout)
-        except (BrokenPipeError, EOFError, OSError):
-            ready = True  # the worker died while taking the task: its exit code says why
-        if not ready:
-            self._kill()
-            self.restarts += 1
-            raise LimitExceeded(where, "decode_timeout", f"no result after {self.timeout:g} s")
-        try:
-            status, value = self._conn.recv()
-        except (EOFError, OSError):
-            self._proc.join(5)
-            code = self._proc.exitcode
-            self._kill()
-            self.restarts += 1
-            cause = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise _Crash(f"decoder process crashed ({cause}); worker restarted") from None
-        if status == "error":
-            raise _thaw(value)
-        return value
-
-
-class _Crash(Exception):
-    pass
-
-
 def _describe(exc: BaseException) -> str:
     # The item already names the file: give the cause only.
     if isinstance(exc, LimitExceeded):
@@ -155,12 +105,12 @@ class Perceiver:
 
     def __init__(self, policy: PerceptualPolicy) -> None:
         self.policy = policy
-        self._hasher: _Hasher | None = None
+        self._hasher: IsolatedHasher | None = None
         self._pid = os.getpid()  # a forked copy must not use its parent's decoder pipe
 
-    def _worker(self) -> _Hasher:
+    def _worker(self) -> IsolatedHasher:
         if self._hasher is None:
-            self._hasher = _Hasher(timeout=self.policy.timeout)
+            self._hasher = IsolatedHasher(timeout=self.policy.timeout)
         return self._hasher
 
     def close(self) -> None:
@@ -172,11 +122,15 @@ class Perceiver:
         where = item.display
         what = "PDQ" if kind == "pdq" else "vPDQ"
         try:
-            return self._worker().run_named(kind, source, where, name=where, **kwargs), item
+            return self._worker().run(kind, source, where=where, name=where, **kwargs), item
         except LimitExceeded as exc:
             return None, _fold(item, LIMIT_EXCEEDED, f"{what} not computed: {_describe(exc)}")
-        except _Crash as exc:
-            return None, _fold(item, ERROR, f"{what} not computed: {exc}")
+        except DecoderCrashed as exc:  # the item names the file: the cause is enough
+            return None, _fold(
+                item,
+                ERROR,
+                f"{what} not computed: decoder process crashed ({exc.cause}); worker restarted",
+            )
         except PuenteError as exc:
             return None, _fold(item, ERROR, f"{what} not computed: {_describe(exc)}")
 
