@@ -74,6 +74,10 @@ class HashPolicy:
     # also hash the image with uniform letterbox/pillarbox/frame bars cut (trimmed_dihedral)
     trim_borders: bool = False
     exact_dihedral: bool = False  # 8 exact variant hashes (4 DCTs) instead of 8 derived (1 DCT)
+    # also hash query views (``query_views``): the image with one edge band cut (overlays)
+    # and, when a small rotation with uniform corner fill is detected, the counter-rotated
+    # image; they are meant to meet the index views of ``puente.hashing.pdq_views``
+    views: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class PdqResult:
     # earlier trimming steps (a bar cut, before a uniform margin or photo edge went too):
     # ((left, top, right, bottom), 8 hashes) each; query them as well
     trim_steps: tuple[tuple[tuple[int, int, int, int], tuple[str, ...]], ...] = ()
+    # with HashPolicy(views=True): (label, 8 dihedral hashes) of each query view, e.g.
+    # ("cut25-bottom", ...), ("derot+5.1", ...); query them as well
+    views: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def hamming(a: str, b: str) -> int:
@@ -292,6 +299,11 @@ def hash_image(
     dihedral, quality = hash_array(rgb)
     if pol.exact_dihedral:
         dihedral = exact_dihedral(rgb)
+    view_sets = (
+        tuple((label, hash_array(np.ascontiguousarray(arr))[0]) for label, arr in query_views(rgb))
+        if pol.views
+        else ()
+    )
     trim_sets = []
     for kept, box in steps:
         arr = np.ascontiguousarray(kept)
@@ -312,6 +324,7 @@ def hash_image(
         trimmed=trim_sets[-1][0] if trim_sets else None,
         trimmed_dihedral=trim_sets[-1][1] if trim_sets else None,
         trim_steps=tuple(trim_sets[:-1]),
+        views=view_sets,
     )
 
 
@@ -330,3 +343,118 @@ def _apply_exif(rgb: npt.NDArray[np.uint8], orientation: int) -> npt.NDArray[np.
     if op is None:
         return rgb
     return np.asarray(Image.fromarray(rgb).transpose(op))
+
+
+# --- query views: overlays and small rotations (docs/perceptual.md, "Views") ---------------
+
+#: Share of one edge cut by a band view, on the query and in the index alike: an overlay
+#: (caption, logo, watermark) inside the outer quarter of one edge is then outside the view.
+BAND_CUT = 0.25
+_EDGES = ("top", "bottom", "left", "right")
+
+
+def band_views(
+    rgb: npt.NDArray[np.uint8], cut: float = BAND_CUT
+) -> list[tuple[str, npt.NDArray[np.uint8]]]:
+    """The image with ``cut`` of one edge removed, for each edge: ("cut25-top", view), …"""
+    h, w = rgb.shape[:2]
+    dh, dw = round(h * cut), round(w * cut)
+    pct = round(cut * 100)
+    views = (rgb[dh:], rgb[: h - dh], rgb[:, dw:], rgb[:, : w - dw])
+    return [(f"cut{pct}-{e}", v) for e, v in zip(_EDGES, views, strict=True)]
+
+
+def inscribed_scale(width: int, height: int, degrees: float) -> float:
+    """Largest s such that the centred box of s·width × s·height fits in the frame rotated by
+    ``degrees`` (what survives of a photo rotated without expanding its canvas)."""
+    t = np.radians(abs(degrees))
+    c, s = float(np.cos(t)), float(np.sin(t))
+    x, y = width / 2, height / 2
+    return min(1.0, x / (x * c + y * s), y / (x * s + y * c))
+
+
+def rotation_fill(
+    rgb: npt.NDArray[np.uint8],
+    *,
+    tolerance: int = 24,
+    min_degrees: float = 0.7,
+    max_degrees: float = 20.0,
+) -> float | None:
+    """Angle (degrees, counter-clockwise positive as Pillow's ``rotate``) of a small rotation
+    whose 4 corners were filled with one uniform colour, or None.
+
+    Each corner holds a right triangle of fill; its legs along the two edges give
+    tan(angle) = short leg / long leg, and which leg is long gives the direction. At least
+    3 corners must agree within 1 degree, so a photo with dark corners (vignetting, night
+    sky) or bars (letterbox: the run covers the whole edge) is not taken for a rotation.
+    """
+    h, w = rgb.shape[:2]
+    if h < 32 or w < 32:
+        return None
+    a = rgb.astype(np.int16)
+    corners = (a[0, 0], a[0, -1], a[-1, -1], a[-1, 0])
+    fill = corners[0]
+    if any(np.abs(c - fill).max() > tolerance for c in corners):
+        return None
+
+    def run(line: npt.NDArray[np.int16]) -> int:
+        off = np.nonzero(np.abs(line - fill).max(axis=1) > tolerance)[0]
+        return int(off[0]) if len(off) else len(line)
+
+    # (leg along the horizontal edge, leg along the vertical edge) at TL, TR, BR, BL
+    legs = (
+        (run(a[0, :]), run(a[:, 0])),
+        (run(a[0, ::-1]), run(a[:, -1])),
+        (run(a[-1, ::-1]), run(a[::-1, -1])),
+        (run(a[-1, :]), run(a[::-1, 0])),
+    )
+    angles: list[float] = []
+    for k, (horiz, vert) in enumerate(legs):
+        if min(horiz, vert) < 2 or horiz > 0.9 * w or vert > 0.9 * h:
+            return None
+        deg = float(np.degrees(np.arctan(min(horiz, vert) / max(horiz, vert))))
+        # counter-clockwise: long horizontal leg at top-left and bottom-right
+        ccw = (horiz > vert) == (k % 2 == 0)
+        angles.append(deg if ccw else -deg)
+    med = float(np.median(angles))
+    if sum(abs(x - med) <= 1.0 for x in angles) < 3:
+        return None
+    if not min_degrees <= abs(med) <= max_degrees:
+        return None
+    # the inside of each triangle must be fill too (a third of the way along both legs)
+    for (horiz, vert), (ys, xs) in zip(legs, ((1, 1), (1, -1), (-1, -1), (-1, 1)), strict=True):
+        y, x = vert // 3, horiz // 3
+        py = y if ys > 0 else h - 1 - y
+        px = x if xs > 0 else w - 1 - x
+        if np.abs(a[py, px] - fill).max() > tolerance:
+            return None
+    return med
+
+
+def rotation_views(rgb: npt.NDArray[np.uint8]) -> list[tuple[str, npt.NDArray[np.uint8]]]:
+    """Views of an image rotated by a small angle with uniform corner fill, rotated back.
+
+    The counter-rotated image's centred box that never saw the fill ("derot+5.0") is a
+    centred crop of the original, which the index holds as views (``index_views``); when the
+    rotation had expanded the canvas, trimming the fill of the counter-rotated image gives
+    the original itself ("derot+5.0-trim"). Empty when no such rotation is detected.
+    """
+    deg = rotation_fill(rgb)
+    if deg is None:
+        return []
+    h, w = rgb.shape[:2]
+    fill = tuple(int(v) for v in rgb[0, 0])
+    back = np.asarray(Image.fromarray(rgb).rotate(-deg, Image.Resampling.BILINEAR, fillcolor=fill))
+    label = f"derot{deg:+.1f}"
+    s = inscribed_scale(w, h, deg) * 0.99  # a pixel of margin against the blended edge
+    dy, dx = round(h * (1 - s) / 2), round(w * (1 - s) / 2)
+    views = [(label, back[dy : h - dy, dx : w - dx])]
+    steps = trim_steps(back)
+    if steps:
+        views.append((f"{label}-trim", steps[-1][0]))
+    return views
+
+
+def query_views(rgb: npt.NDArray[np.uint8]) -> list[tuple[str, npt.NDArray[np.uint8]]]:
+    """Extra views a scan queries: the 4 band views, and the rotation views if any."""
+    return [*band_views(rgb), *rotation_views(rgb)]
