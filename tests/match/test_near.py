@@ -217,3 +217,19 @@ def test_batch_with_more_hits_than_the_first_pass_keeps(compiled: bool) -> None:
     got = ix.query_batch(qs, 31, threads=2, block=8)
     assert got == [brute_force(codes, q.tobytes(), 31) for q in qs]
     assert max(map(len, got)) > 64
+
+
+@pytest.mark.parametrize("plan", [SMALL_PLAN, False])
+def test_index_keeps_its_own_aligned_copy(plan: Plan | bool) -> None:
+    """The codes are copied (low/high halves, cache-line aligned): the caller may drop or reuse
+    its array, and 16-byte rows never straddle a cache line."""
+    rng = np.random.default_rng(12)
+    codes = rng.integers(0, 256, (400, 32), dtype=np.uint8)
+    keep = codes.copy()
+    ix = NearIndex(codes[1:], plan=plan)  # an offset view: the source is not aligned
+    before = [ix.query(codes[i], 31) for i in range(1, 40)]
+    codes[:] = 0
+    assert [ix.query(keep[i], 31) for i in range(1, 40)] == before
+    assert all(ix.query(keep[i], 0) == [(i - 1, 0)] for i in range(1, 40))
+    assert ix._lo.ctypes.data % 64 == 0 and ix._hi.ctypes.data % 64 == 0
+    assert ix.nbytes >= 399 * 32

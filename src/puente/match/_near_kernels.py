@@ -9,7 +9,42 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from llvmlite import ir  # type: ignore[import-untyped]  # no stubs; numba ships them
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# How many loads ahead each stage prefetches: enough misses in flight to cover memory latency
+# (24-64 measured alike at 10M codes; 0 was 1.4x slower).
+AHEAD = 32
+
+
+def _prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
+    """Hint the CPU to start loading the cache line of ``arr[idx]`` (row ``idx`` if 2-D).
+
+    A hint only (no fault, no result): lets a loop request the line it will need AHEAD
+    iterations later, so many independent cache misses overlap instead of queueing.
+    """
+    sig = types.void(arr, idx)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        index = [args[1]] + [context.get_constant(types.intp, 0)] * (aryty.ndim - 1)
+        ptr = _item_pointer(context, builder, aryty, ary, index, wraparound=False)
+        ptr = builder.bitcast(ptr, ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [ptr.type], fnty)
+        # read, high temporal locality, data cache
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_item_pointer: Any = cgutils.get_item_pointer
+prefetch: Any = intrinsic(_prefetch)
 
 
 @njit(cache=True, inline="always")
@@ -23,7 +58,8 @@ def _popcount64(x: np.uint64) -> np.int64:
 
 @njit(cache=True, nogil=True)
 def search_block(
-    words: Any,
+    lo_words: Any,
+    hi_words: Any,
     perm: Any,
     offsets: Any,
     starts: Any,
@@ -39,13 +75,17 @@ def search_block(
 ) -> Any:
     """For each query row: every stored row within ``threshold`` (ids may repeat).
 
+    ``lo_words``/``hi_words``: (N, 2) native uint64, bits 0-127 and 128-255 of each code.
     Writes up to out_ids.shape[1] hits per query and returns the true hit counts (a count
     above the capacity asks the caller to retry with more room).
 
     Staged on purpose: nearly every load here (bucket offsets, ids, code rows) misses the
     cache at millions of codes. Done as one chain per probe (offset -> id -> row) the CPU waits
     for each miss in turn; split into three loops of independent loads (all bucket bounds,
-    then all candidate ids, then all rows) it keeps many misses in flight at once.
+    then all candidate ids, then all rows), each prefetching AHEAD iterations ahead, it keeps
+    many misses in flight at once. A candidate is first checked on its low 128 bits (16-byte
+    rows, never straddling a cache line, half the array the random reads land in); only the
+    rare one within the threshold there reads its high half.
     """
     nq = qbe.shape[0]
     m = starts.shape[0]
@@ -53,6 +93,7 @@ def search_block(
     cap = out_ids.shape[1]
     counts = np.zeros(nq, np.int64)
     chunk = np.empty(m, np.int64)
+    keys = np.empty(npr, np.int64)
     lo_a = np.empty(npr, np.int64)
     hi_a = np.empty(npr, np.int64)
     cand = np.empty(8192, np.int64)
@@ -68,10 +109,13 @@ def search_block(
                 k = o + w - 64
                 v = (qbe[j, i] << np.uint64(k)) | (qbe[j, i + 1] >> np.uint64(64 - k))
             chunk[t] = np.int64(v & np.uint64((1 << w) - 1))
+        for p in range(npr):
+            keys[p] = bases[p] + (chunk[tables[p]] ^ masks[p])
         # 1: every probed bucket's bounds
         total = np.int64(0)
         for p in range(npr):
-            key = bases[p] + (chunk[tables[p]] ^ masks[p])
+            prefetch(offsets, keys[min(p + AHEAD, npr - 1)])
+            key = keys[p]
             lo = np.int64(offsets[key])
             hi = np.int64(offsets[key + 1])
             lo_a[p] = lo
@@ -82,27 +126,26 @@ def search_block(
             cand = np.empty(2 * total, np.int64)
         n = 0
         for p in range(npr):
+            prefetch(perm, lo_a[min(p + AHEAD, npr - 1)])
             for r in range(lo_a[p], hi_a[p]):
                 cand[n] = perm[r]
                 n += 1
-        # 3: verify each candidate on the full 256 bits
+        # 3: verify each candidate on the full 256 bits, low half first
         a0 = q64[j, 0]
         a1 = q64[j, 1]
         a2 = q64[j, 2]
         a3 = q64[j, 3]
         c = 0
         for r in range(n):
+            prefetch(lo_words, cand[min(r + AHEAD, n - 1)])
             e = cand[r]
-            d = (
-                _popcount64(words[e, 0] ^ a0)
-                + _popcount64(words[e, 1] ^ a1)
-                + _popcount64(words[e, 2] ^ a2)
-                + _popcount64(words[e, 3] ^ a3)
-            )
+            d = _popcount64(lo_words[e, 0] ^ a0) + _popcount64(lo_words[e, 1] ^ a1)
             if d <= threshold:
-                if c < cap:
-                    out_ids[j, c] = e
-                    out_dist[j, c] = d
-                c += 1
+                d += _popcount64(hi_words[e, 0] ^ a2) + _popcount64(hi_words[e, 1] ^ a3)
+                if d <= threshold:
+                    if c < cap:
+                        out_ids[j, c] = e
+                        out_dist[j, c] = d
+                    c += 1
         counts[j] = c
     return counts
