@@ -95,6 +95,23 @@ def test_import_list_show_export_stats_diff_delete(
     assert [s["name"] for s in json.loads(cli("list", "--json").stdout)] == ["demo"]
 
 
+def test_pdq_threshold_per_set(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    src = write_text(tmp_path / "set.txt", 5, seed=3)
+    out = cli("import", str(src), "--name", "tight", "--pdq-threshold", "12", "-q")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(cli("show", "tight", "--json").stdout)["pdq_threshold"] == 12
+    assert "PDQ threshold default" in cli("threshold", "tight", "default").stdout
+    assert json.loads(cli("list", "--json").stdout)[0]["pdq_threshold"] is None
+    assert cli("threshold", "tight", "40").returncode == 0
+    assert json.loads(cli("show", "tight", "--json").stdout)["pdq_threshold"] == 40
+    bad = cli("threshold", "tight", "300")
+    assert bad.returncode != 0 and "0 to 256" in bad.stderr
+    bad = cli("threshold", "tight", "wide")
+    assert bad.returncode != 0 and "'wide'" in bad.stderr
+    assert cli("threshold", "missing", "10").returncode != 0
+    assert cli("import", str(src), "--name", "x", "--pdq-threshold", "-1").returncode != 0
+
+
 def test_bad_input_is_one_clear_line_and_nothing_written(
     tmp_path: Path, cli: Callable[..., Result]
 ) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from puente.errors import Conflict, NotFound
+from puente.errors import Conflict, InputError, NotFound
 from puente.hashsets.model import Entry, HashSetInfo
 from puente.store.hashsets import HashSetStore
 
@@ -96,6 +97,32 @@ def test_staged_flush_interrupted_by_its_tick_rolls_back(sqlite_engine: Engine) 
     assert store.count_entries(info.id) == 20_000
 
 
+def test_pdq_threshold_and_recorded_quality(engine: Engine) -> None:
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("p", pdq_threshold=20))
+    assert info.pdq_threshold == 20 and info.id is not None
+    low, good, bare = "1" * 64, "2" * 64, "3" * 64
+    store.add_entries(
+        info.id,
+        [
+            Entry("pdq", low, metadata={"pdq_quality": 30, "pdq_below_min_quality": True}),
+            Entry("pdq", good, metadata={"pdq_quality": 90}),
+            Entry("pdq", bare),  # imported from another tool: no quality recorded
+            Entry("md5", md5(1), metadata={"pdq_quality": 5}),  # not a PDQ: ignored
+        ],
+    )
+    assert store.pdq_qualities() == {}  # the set is still importing
+    store.set_status(info.id, "complete")
+    assert store.pdq_qualities() == {low: 30, good: 90}
+    assert store.pdq_qualities(["other"]) == {}
+    assert store.summaries()[0].pdq_threshold == 20
+    assert store.set_pdq_threshold("p", None).pdq_threshold is None
+    with pytest.raises(InputError, match="0 to 256"):
+        store.set_pdq_threshold("p", 257)
+    with pytest.raises(NotFound):
+        store.set_pdq_threshold("nope", 3)
+
+
 def test_same_hash_in_several_sets_keeps_every_membership(engine: Engine) -> None:
     store = HashSetStore(engine)
     make(store, "a", [Entry("md5", md5(1), "csam", "vics_us", "1"), Entry("md5", md5(2), "cgi")])
@@ -143,9 +170,25 @@ def test_hashsets_0002_keeps_entries_and_the_unique_key(engine: Engine) -> None:
 
     store = HashSetStore(engine)
     command.downgrade(alembic_config(engine), "hashsets_0001")
-    info = make(store, "old", [Entry("md5", md5(i)) for i in range(5)])
-    assert info.id is not None
+    with engine.begin() as conn:  # rows as hashsets_0001 knew them: today's mapping has more
+        conn.execute(
+            sa.text(
+                "INSERT INTO hash_sets (name, version, description, caveats, status, "
+                "entry_count, created_at, updated_at) VALUES ('old', '1', '', '', 'complete', "
+                "5, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        set_id = conn.execute(sa.text("SELECT id FROM hash_sets")).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO hash_entries (set_id, algorithm, value, category, source_scheme) "
+                "VALUES (:s, 'md5', :v, 'uncategorised', 'puente')"
+            ),
+            [{"s": set_id, "v": md5(i)} for i in range(5)],
+        )
     upgrade(engine)
+    info = store.get_set("old")
+    assert info.id is not None and info.pdq_threshold is None
     assert store.add_entries(info.id, [Entry("md5", md5(i)) for i in range(7)]) == 2
     long = ";".join(f"{i},100,{i:064x},{i:.3f}" for i in range(600))  # ~50 kB
     assert store.add_entries(info.id, [Entry("vpdq", long), Entry("vpdq", long)]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +50,7 @@ def _info_dict(info: HashSetInfo) -> dict[str, Any]:
         "source_format": info.source_format,
         "status": info.status,
         "entries": info.entry_count,
+        "pdq_threshold": info.pdq_threshold,
         "created_at": info.created_at,
         "updated_at": info.updated_at,
     }
@@ -99,6 +101,12 @@ def import_cmd(
     rejects: Path | None = typer.Option(
         None, help="Write every rejected row here (file:line: reason)."
     ),
+    pdq_threshold: int | None = typer.Option(
+        None,
+        min=0,
+        max=256,
+        help="PDQ match distance for this set (default: PUENTE_PDQ_THRESHOLD, 31).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable result."),
 ) -> None:
@@ -118,6 +126,7 @@ def import_cmd(
         owner_agency=owner_agency,
         description=description,
         caveats=caveats,
+        pdq_threshold=pdq_threshold,
     )
     options = ReadOptions(scheme=scheme, category=category, algorithm=algorithm)
     reject_fh = rejects.open("w", encoding="utf-8") if rejects else None
@@ -239,6 +248,7 @@ def show_cmd(
         "source_format",
         "status",
         "entries",
+        "pdq_threshold",
         "created_at",
         "updated_at",
     ):
@@ -379,6 +389,12 @@ def add_files_cmd(
     perceptual: bool = typer.Option(
         True, "--perceptual/--no-perceptual", help="Also PDQ of images and vPDQ of videos."
     ),
+    pdq_threshold: int | None = typer.Option(
+        None,
+        min=0,
+        max=256,
+        help="PDQ match distance for this set (default: PUENTE_PDQ_THRESHOLD, 31).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Hash benign reference files into a set: MD5, SHA-1, SHA-256, PDQ (images), vPDQ (videos)."""
@@ -405,6 +421,8 @@ def add_files_cmd(
             min_quality=s.pdq_min_quality,
             max_pixels=s.max_image_pixels,
         )
+    if pdq_threshold is not None:
+        result = replace(result, set=flow.set_pdq_threshold(engine(), set_name, pdq_threshold))
     console.print(
         f"{result.set.name}: {result.files:,} files hashed ({result.pdq:,} PDQ, "
         f"{result.vpdq:,} vPDQ), {result.entries_added:,} entries added; set now has "
@@ -415,6 +433,27 @@ def add_files_cmd(
         err_console.print(f"[cyan]note:[/] {note}", highlight=False, soft_wrap=True)
     for error in result.errors:
         err_console.print(f"[yellow]not added:[/] {error}", highlight=False, soft_wrap=True)
+
+
+@app.command("threshold")
+def threshold_cmd(
+    name: str = typer.Argument(..., help="Name of the set."),
+    distance: str = typer.Argument(
+        ..., help="PDQ match distance in bits (0-256), or 'default' for PUENTE_PDQ_THRESHOLD."
+    ),
+) -> None:
+    """Set the PDQ match distance of one set (scans use the set's own, else the default)."""
+    value: int | None = None
+    if distance.strip().lower() != "default":
+        try:
+            value = int(distance)
+        except ValueError:
+            raise InputError(
+                f"distance must be a number of bits (0-256) or 'default', got {distance!r}"
+            ) from None
+    info = flow.set_pdq_threshold(engine(), name, value)
+    shown = info.pdq_threshold if info.pdq_threshold is not None else "default"
+    console.print(f"{info.name}: PDQ threshold {shown}", highlight=False)
 
 
 def register(root: typer.Typer) -> None:

@@ -410,6 +410,11 @@ def conflicts(engine: Engine, limit: int | None = 1000) -> tuple[list[Conflictin
     return HashSetStore(engine).conflicts(limit)
 
 
+def set_pdq_threshold(engine: Engine, name: str, threshold: int | None) -> HashSetInfo:
+    """A set's own PDQ match distance (None: the scan's default, Settings.pdq_threshold)."""
+    return HashSetStore(engine).set_pdq_threshold(name, threshold)
+
+
 def delete_set(engine: Engine, name: str) -> int:
     return HashSetStore(engine).delete_set(name)
 

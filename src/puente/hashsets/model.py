@@ -114,6 +114,7 @@ class HashSetInfo:
     status: str = "complete"  # "importing" while an import runs or was interrupted
     entry_count: int = 0
     id: int | None = None
+    pdq_threshold: int | None = None  # PDQ match distance for this set; None: the default
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class HashSetSummary:
     source_format: str | None
     entry_count: int
     updated_at: datetime | None = None
+    pdq_threshold: int | None = None
 
 
 @dataclass(frozen=True)

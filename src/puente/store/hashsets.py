@@ -65,6 +65,7 @@ class HashSetRow(Base):
     source_format: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="importing")
     entry_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    pdq_threshold: Mapped[int | None] = mapped_column(Integer)  # hashsets_0003
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -166,6 +167,7 @@ def _info(row: Any) -> HashSetInfo:
         status=row.status,
         entry_count=int(row.entry_count),
         id=row.id,
+        pdq_threshold=row.pdq_threshold,
     )
 
 
@@ -370,6 +372,7 @@ class HashSetStore:
                     source_format=info.source_format,
                     status=status,
                     entry_count=0,
+                    pdq_threshold=info.pdq_threshold,
                     created_at=stamp,
                     updated_at=stamp,
                 )
@@ -389,6 +392,43 @@ class HashSetStore:
             )
             row = conn.execute(sa.select(SETS).where(SETS.c.id == set_id)).one()
         return _info(row)
+
+    def set_pdq_threshold(self, name: str, threshold: int | None) -> HashSetInfo:
+        """The set's own PDQ match distance (None: back to the scan's default)."""
+        if threshold is not None and not 0 <= threshold <= 256:
+            raise InputError(f"a PDQ threshold is a distance from 0 to 256 bits, got {threshold}")
+        info = self.get_set(name)
+        with self.engine.begin() as conn:
+            conn.execute(
+                SETS.update()
+                .where(SETS.c.id == info.id)
+                .values(pdq_threshold=threshold, updated_at=now())
+            )
+        return self.get_set(name)
+
+    def pdq_qualities(self, set_names: Sequence[str] | None = None) -> dict[str, int]:
+        """PDQ value -> the quality recorded when it was hashed (add-files), complete sets.
+
+        Entries imported from other tools usually carry no quality: they are not listed.
+        """
+        query = (
+            sa.select(ENTRIES.c.value, ENTRIES.c.extra)
+            .join(SETS, SETS.c.id == ENTRIES.c.set_id)
+            .where(
+                SETS.c.status == "complete",
+                ENTRIES.c.algorithm == "pdq",
+                ENTRIES.c.extra.like('%"pdq_quality"%'),
+            )
+        )
+        if set_names is not None:
+            query = query.where(SETS.c.name.in_(list(set_names)))
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for value, extra in conn.execute(query):
+                quality = json.loads(extra).get("pdq_quality")
+                if isinstance(quality, int):
+                    out[value] = min(quality, out.get(value, quality))
+        return out
 
     def count_entries(self, set_id: int) -> int:
         with self.engine.connect() as conn:
@@ -479,6 +519,7 @@ class HashSetStore:
                 s.source_format,
                 s.entry_count,
                 s.updated_at,
+                s.pdq_threshold,
             )
             for s in sets
         ]
