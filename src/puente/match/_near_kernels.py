@@ -30,7 +30,8 @@ def _prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
-        index = [args[1]] + [context.get_constant(types.intp, 0)] * (aryty.ndim - 1)
+        first = context.cast(builder, args[1], signature.args[1], types.intp)  # any int type
+        index = [first] + [context.get_constant(types.intp, 0)] * (aryty.ndim - 1)
         ptr = _item_pointer(context, builder, aryty, ary, index, wraparound=False)
         ptr = builder.bitcast(ptr, ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
@@ -56,6 +57,32 @@ def _popcount64(x: np.uint64) -> np.int64:
     return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
+@njit(cache=True, inline="always")
+def _insert(out_ids: Any, out_dist: Any, j: int, c: int, cap: int, e: Any, d: Any) -> int:
+    """Put hit (e, d) into query j's first c hits, kept sorted by (d, e); the new count.
+
+    A code found through several chunks comes once per chunk: the repeat is dropped here.
+    Hits are few (mostly 0-2), so the insertion scan is short.
+    """
+    if c >= cap:
+        return c + 1
+    pos = c
+    while pos > 0:
+        pd = out_dist[j, pos - 1]
+        pe = out_ids[j, pos - 1]
+        if pd < d or (pd == d and pe < e):
+            break
+        if pd == d and pe == e:
+            return c
+        pos -= 1
+    for k in range(c, pos, -1):
+        out_ids[j, k] = out_ids[j, k - 1]
+        out_dist[j, k] = out_dist[j, k - 1]
+    out_ids[j, pos] = e
+    out_dist[j, pos] = d
+    return c + 1
+
+
 @njit(cache=True, nogil=True)
 def search_block(
     lo_words: Any,
@@ -73,11 +100,12 @@ def search_block(
     out_ids: Any,
     out_dist: Any,
 ) -> Any:
-    """For each query row: every stored row within ``threshold`` (ids may repeat).
+    """For each query row: every stored row within ``threshold``, each once, nearest first.
 
     ``lo_words``/``hi_words``: (N, 2) native uint64, bits 0-127 and 128-255 of each code.
-    Writes up to out_ids.shape[1] hits per query and returns the true hit counts (a count
-    above the capacity asks the caller to retry with more room).
+    Writes up to out_ids.shape[1] hits per query, ordered by (distance, id), and returns the
+    hit counts (a count above the capacity asks the caller to retry with more room; past the
+    capacity, repeats are counted too, so the count is at least the room needed).
 
     Staged on purpose: nearly every load here (bucket offsets, ids, code rows) misses the
     cache at millions of codes. Done as one chain per probe (offset -> id -> row) the CPU waits
@@ -143,9 +171,6 @@ def search_block(
             if d <= threshold:
                 d += _popcount64(hi_words[e, 0] ^ a2) + _popcount64(hi_words[e, 1] ^ a3)
                 if d <= threshold:
-                    if c < cap:
-                        out_ids[j, c] = e
-                        out_dist[j, c] = d
-                    c += 1
+                    c = _insert(out_ids, out_dist, j, c, cap, e, d)
         counts[j] = c
     return counts

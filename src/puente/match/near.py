@@ -213,10 +213,6 @@ def _radii_for(chunks: Sequence[Chunk], threshold: int) -> list[int] | None:
     return radii
 
 
-def _by_distance(m: Match) -> tuple[int, int]:
-    return m[1], m[0]
-
-
 class NearIndex:
     """Exact range search over 256-bit codes. Immutable once built."""
 
@@ -384,7 +380,7 @@ class NearIndex:
         if len(qs) == 0:
             return []
         probes = self._probes(threshold)
-        raws = [qs[i].tobytes() for i in range(len(qs))]
+        raws = [] if self._compiled and probes is not None else [q.tobytes() for q in qs]
         if probes is None or self._n == 0:
             return [self._scan(r, threshold) if self._n else [] for r in raws]
         blocks = [(lo, min(len(qs), lo + block)) for lo in range(0, len(qs), block)]
@@ -420,20 +416,19 @@ class NearIndex:
             more = int(counts.max())
             ids_o = np.empty((len(over), more), np.int64)
             dist_o = np.empty((len(over), more), np.int64)
-            kernel(*fixed, qbe[over], q64[over], threshold, ids_o, dist_o)
+            counts[over] = kernel(*fixed, qbe[over], q64[over], threshold, ids_o, dist_o)
             ids = np.concatenate((ids, np.zeros((nq, more - cap), np.int64)), axis=1)
             dist = np.concatenate((dist, np.zeros((nq, more - cap), np.int64)), axis=1)
             ids[over] = ids_o
             dist[over] = dist_o
+        # the kernel leaves each query's hits unique and sorted: cut one flat list of pairs
+        kept = np.arange(ids.shape[1])[None, :] < counts[:, None]
+        pairs = list(zip(ids[kept].tolist(), dist[kept].tolist(), strict=True))
         results: list[list[Match]] = []
-        for j, c in enumerate(counts.tolist()):
-            if c == 0:
-                results.append([])
-            elif c == 1:
-                results.append([(int(ids[j, 0]), int(dist[j, 0]))])
-            else:  # a code found through 2 chunks comes twice: the set drops the copy
-                pairs = set(zip(ids[j, :c].tolist(), dist[j, :c].tolist(), strict=True))
-                results.append(sorted(pairs, key=_by_distance))
+        start = 0
+        for end in np.cumsum(counts).tolist():
+            results.append(pairs[start:end])
+            start = end
         return results
 
     def _search(
