@@ -86,14 +86,20 @@ def as_array(im: Image.Image) -> npt.NDArray[np.uint8]:
 def test_index_views_labels_boxes_and_bad_input() -> None:
     views = index_views(as_array(photo()))
     labels = [label for _, _, label in views]
-    assert len(labels) == len(set(labels)) <= 99
-    assert {"crop10-centre", "crop20-tl", "crop2-right", "crop30-centre", "cut25-top"} <= set(
-        labels
-    )
+    assert len(labels) == len(set(labels)) <= 119
+    assert {
+        "crop10-centre",
+        "crop20-tl",
+        "crop2-right",
+        "crop30-centre",
+        "cut25-top",
+        "rot-3",
+    } <= set(labels)
     assert all(len(h) == 64 and q >= 50 for h, q, _ in views)
     assert crop_box(1000, 500, 0.10, "centre") == (50, 25, 950, 475)
     assert crop_box(1000, 500, 0.10, "br") == (100, 50, 1000, 500)
     assert len(ANCHORS) == 9
+    assert len(index_views(as_array(photo()), rotations=())) == len(views) - 20
     assert index_views(np.zeros((20, 20, 3), np.uint8)) == []
     with pytest.raises(ValueError, match="RGB"):
         index_views(np.zeros((40, 40), np.uint8))
@@ -144,6 +150,29 @@ def test_rotation_fill_detects_angle_direction_and_fill() -> None:
     assert rotation_fill(as_array(boxed)) is None
     assert rotation_fill(np.zeros((100, 100, 3), np.uint8)) is None
     assert rotation_views(as_array(im)) == []
+
+
+@needs_kodak
+def test_straightened_copy_matches_a_rotated_view() -> None:
+    im = kodak("kodim03.png")
+    w, h = im.size
+    s = inscribed_scale(w, h, 4.5)
+    dx, dy = round(w * (1 - s) / 2), round(h * (1 - s) / 2)
+    copy = im.rotate(4.5, Image.Resampling.BILINEAR).crop((dx, dy, w - dx, h - dy))
+    assert rotation_fill(as_array(copy)) is None  # no fill left to detect
+    assert best(query_set(copy), views_of("kodim03.png")) <= 31
+
+
+def test_expanded_rotation_is_detected_and_trimmed() -> None:
+    im = photo()
+    rotated = as_array(im.rotate(6, Image.Resampling.BILINEAR, expand=True))
+    assert rotation_fill(rotated) == pytest.approx(6, abs=0.3)
+    labels = [label for label, _ in rotation_views(rotated)]
+    assert labels[-1].endswith("-trim")
+    trimmed = rotation_views(rotated)[-1][1]
+    assert abs(trimmed.shape[1] - im.width) <= 4 and abs(trimmed.shape[0] - im.height) <= 4
+    plain = hash_array(as_array(im))[0][0]
+    assert hamming(hash_array(np.ascontiguousarray(trimmed))[0][0], plain) <= 31
 
 
 def test_inscribed_scale() -> None:

@@ -387,11 +387,23 @@ def rotation_fill(
     tan(angle) = short leg / long leg, and which leg is long gives the direction. At least
     3 corners must agree within 1 degree, so a photo with dark corners (vignetting, night
     sky) or bars (letterbox: the run covers the whole edge) is not taken for a rotation.
+    When the rotation expanded the canvas, the photo's corners only touch the edges; the
+    same is then measured 3 px inside the frame (the triangles there are similar: same angle).
     """
     h, w = rgb.shape[:2]
     if h < 32 or w < 32:
         return None
     a = rgb.astype(np.int16)
+    for inset in (0, 3):
+        sub = a[inset : h - inset, inset : w - inset] if inset else a
+        deg = _corner_angle(sub, tolerance)
+        if deg is not None:
+            return deg if min_degrees <= abs(deg) <= max_degrees else None
+    return None
+
+
+def _corner_angle(a: npt.NDArray[np.int16], tolerance: int) -> float | None:
+    h, w = a.shape[:2]
     corners = (a[0, 0], a[0, -1], a[-1, -1], a[-1, 0])
     fill = corners[0]
     if any(np.abs(c - fill).max() > tolerance for c in corners):
@@ -410,7 +422,7 @@ def rotation_fill(
     )
     angles: list[float] = []
     for k, (horiz, vert) in enumerate(legs):
-        if min(horiz, vert) < 2 or horiz > 0.9 * w or vert > 0.9 * h:
+        if min(horiz, vert) < 2 or horiz > 0.98 * w or vert > 0.98 * h:
             return None
         deg = float(np.degrees(np.arctan(min(horiz, vert) / max(horiz, vert))))
         # counter-clockwise: long horizontal leg at top-left and bottom-right
@@ -418,8 +430,6 @@ def rotation_fill(
         angles.append(deg if ccw else -deg)
     med = float(np.median(angles))
     if sum(abs(x - med) <= 1.0 for x in angles) < 3:
-        return None
-    if not min_degrees <= abs(med) <= max_degrees:
         return None
     # the inside of each triangle must be fill too (a third of the way along both legs)
     for (horiz, vert), (ys, xs) in zip(legs, ((1, 1), (1, -1), (-1, -1), (-1, 1)), strict=True):
