@@ -12,9 +12,11 @@ import numpy.typing as npt
 import pytest
 from PIL import Image, ImageDraw
 
+from puente.errors import FormatError
 from puente.hashing.pdq import (
     HashPolicy,
     band_views,
+    decode_rgb,
     hamming,
     hash_array,
     hash_image,
@@ -23,7 +25,7 @@ from puente.hashing.pdq import (
     rotation_fill,
     rotation_views,
 )
-from puente.hashing.pdq_views import ANCHORS, crop_box, index_views
+from puente.hashing.pdq_views import ANCHORS, crop_box, index_views, index_views_image
 
 try:
     from conftest import SHARED_DATA
@@ -222,3 +224,16 @@ def test_hash_image_views_policy() -> None:
     assert labels[4].startswith("derot+5")
     assert all(len(hashes) == 8 for _, hashes in res.views)
     assert res.hash_hex == plain.hash_hex
+
+
+def test_index_views_image_decodes_as_hash_image(tmp_path: Path) -> None:
+    data = io.BytesIO()
+    photo().save(data, "PNG")
+    raw = data.getvalue()
+    rgb = decode_rgb(raw)
+    assert hash_array(rgb)[0][0] == hash_image(raw).hash_hex
+    assert index_views_image(raw) == index_views(rgb)
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(FormatError, match=r"broken\.jpg"):
+        index_views_image(bad)

@@ -246,20 +246,20 @@ def trim_steps(
     return steps
 
 
-def hash_image(
-    source: str | os.PathLike[str] | bytes | BinaryIO,
-    *,
-    policy: HashPolicy | None = None,
-    name: str | None = None,
-) -> PdqResult:
-    """PDQ hash, quality and dihedral set of one image file (path, bytes or binary stream).
+@dataclass(frozen=True)
+class _Decoded:
+    rgb: npt.NDArray[np.uint8]
+    width: int
+    height: int
+    format: str
+    frames: int
+    orientation: int
+    decode_mode: str
 
-    ``name`` is the location used in errors (e.g. an archive member path). Raises
-    LimitExceeded (pixel limit), FormatError (corrupt, truncated, not an image) or
-    EvidenceError (cannot be read). The source is only read.
-    """
-    pol = policy or HashPolicy()
-    where = _source_name(source, name)
+
+def _decode(
+    source: str | os.PathLike[str] | bytes | BinaryIO, pol: HashPolicy, where: str
+) -> _Decoded:
     with _open(source, where) as im:
         width, height = im.size
         if width * height > pol.max_pixels:
@@ -288,6 +288,46 @@ def hash_image(
             raise LimitExceeded(where, "memory", f"{width}x{height}: {exc}") from exc
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             raise FormatError(where, f"cannot decode image: {type(exc).__name__}: {exc}") from exc
+    return _Decoded(rgb, width, height, fmt, frames, orientation, decode_mode)
+
+
+def decode_rgb(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    policy: HashPolicy | None = None,
+    name: str | None = None,
+) -> npt.NDArray[np.uint8]:
+    """The pixels ``hash_image`` hashes for ``hash_hex`` under the same policy (decode mode,
+    EXIF orientation), e.g. for ``puente.hashing.pdq_views.index_views``. Same errors."""
+    pol = policy or HashPolicy()
+    dec = _decode(source, pol, _source_name(source, name))
+    if pol.orientation == "displayed":
+        return _apply_exif(dec.rgb, dec.orientation)
+    return dec.rgb
+
+
+def hash_image(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    policy: HashPolicy | None = None,
+    name: str | None = None,
+) -> PdqResult:
+    """PDQ hash, quality and dihedral set of one image file (path, bytes or binary stream).
+
+    ``name`` is the location used in errors (e.g. an archive member path). Raises
+    LimitExceeded (pixel limit), FormatError (corrupt, truncated, not an image) or
+    EvidenceError (cannot be read). The source is only read.
+    """
+    pol = policy or HashPolicy()
+    dec = _decode(source, pol, _source_name(source, name))
+    rgb, orientation = dec.rgb, dec.orientation
+    width, height, fmt, frames, decode_mode = (
+        dec.width,
+        dec.height,
+        dec.format,
+        dec.frames,
+        dec.decode_mode,
+    )
     steps = trim_steps(rgb) if pol.trim_borders else []
     displayed, stored = EXIF_TO_VARIANT[orientation], 0
     if pol.orientation == "displayed" and displayed != 0:

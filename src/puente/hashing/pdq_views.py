@@ -25,14 +25,16 @@ would only add noise to the index.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 import pdqhash
 from PIL import Image
 
-from puente.hashing.pdq import BAND_CUT, band_views, inscribed_scale
+from puente.hashing.pdq import BAND_CUT, HashPolicy, band_views, decode_rgb, inscribed_scale
 
 #: Crop levels (share of each side removed) of the anchored views: every 2 % up to 20 %.
 CROP_LEVELS: tuple[float, ...] = tuple(round(0.02 * k, 2) for k in range(1, 11))
@@ -119,3 +121,14 @@ def index_views(
         if quality >= min_quality:
             out.append((_bits_hex(bits), int(quality), label))
     return out
+
+
+def index_views_image(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    policy: HashPolicy | None = None,
+    name: str | None = None,
+) -> list[tuple[str, int, str]]:
+    """``index_views`` of an image file, decoded as ``hash_image`` decodes it under the same
+    policy (so the views sit next to the plain hash it stores). Errors as ``hash_image``."""
+    return index_views(decode_rgb(source, policy=policy, name=name))
