@@ -233,6 +233,9 @@ def test_index_views_image_decodes_as_hash_image(tmp_path: Path) -> None:
     rgb = decode_rgb(raw)
     assert hash_array(rgb)[0][0] == hash_image(raw).hash_hex
     assert index_views_image(raw) == index_views(rgb)
+    res = hash_image(raw, policy=HashPolicy(index_views=True))
+    assert list(res.index_views) == index_views(rgb)
+    assert hash_image(raw).index_views == ()
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image")
     with pytest.raises(FormatError, match=r"broken\.jpg"):

@@ -78,6 +78,9 @@ class HashPolicy:
     # and, when a small rotation with uniform corner fill is detected, the counter-rotated
     # image; they are meant to meet the index views of ``puente.hashing.pdq_views``
     views: bool = False
+    # curator side: also compute ``puente.hashing.pdq_views.index_views`` of the same pixels
+    # (~119 extra PDQs: for reference files only, never for a scan)
+    index_views: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class PdqResult:
     # with HashPolicy(views=True): (label, 8 dihedral hashes) of each query view, e.g.
     # ("cut25-bottom", ...), ("derot+5.1", ...); query them as well
     views: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # with HashPolicy(index_views=True): (pdq hex, quality, view label) to store next to hash_hex
+    index_views: tuple[tuple[str, int, str], ...] = ()
 
 
 def hamming(a: str, b: str) -> int:
@@ -344,6 +349,11 @@ def hash_image(
         if pol.views
         else ()
     )
+    stored_views: tuple[tuple[str, int, str], ...] = ()
+    if pol.index_views:
+        from puente.hashing.pdq_views import index_views  # imports this module
+
+        stored_views = tuple(index_views(rgb))
     trim_sets = []
     for kept, box in steps:
         arr = np.ascontiguousarray(kept)
@@ -365,6 +375,7 @@ def hash_image(
         trimmed_dihedral=trim_sets[-1][1] if trim_sets else None,
         trim_steps=tuple(trim_sets[:-1]),
         views=view_sets,
+        index_views=stored_views,
     )
 
 
