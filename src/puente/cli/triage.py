@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import csv
+import gc
 import sys
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
 from puente.cases.model import Case, CustodyEntry, EvidenceItem, Scan, ScanItem, ScanMatch
 from puente.cli.common import console, engine, err_console, print_json, print_table, settings
 from puente.flows import triage as flow
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 case_app = typer.Typer(help="Cases: create, list and show.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence items of a case.", no_args_is_help=True)
@@ -301,6 +297,14 @@ class _ProgressBar(flow.ScanObserver):
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -335,21 +339,27 @@ def scan(
         "workers": workers,
         "resume": resume,
     }
-    if quiet or (as_json and not err_console.is_terminal):
-        summary = flow.scan_evidence(
-            engine(), settings(), case_id, evidence_id, _operator(operator), **args
-        )
-    else:
-        with _progress() as progress:
-            summary = flow.scan_evidence(
-                engine(),
-                settings(),
-                case_id,
-                evidence_id,
-                _operator(operator),
-                observer=_ProgressBar(progress),
-                **args,
-            )
+    db, config, who = engine(), settings(), _operator(operator)
+    # What start-up built (modules, settings, the engine) outlives the scan: frozen, the
+    # garbage collector stops walking it again and again while the scan allocates a few
+    # objects per file (~0.2 CPU-s per 20,000 files, on the cores the workers need).
+    gc.freeze()
+    try:
+        if quiet or (as_json and not err_console.is_terminal):
+            summary = flow.scan_evidence(db, config, case_id, evidence_id, who, **args)
+        else:
+            with _progress() as progress:
+                summary = flow.scan_evidence(
+                    db,
+                    config,
+                    case_id,
+                    evidence_id,
+                    who,
+                    observer=_ProgressBar(progress),
+                    **args,
+                )
+    finally:
+        gc.unfreeze()
     data = {"scan": asdict(summary.scan), "resumed": summary.resumed, "counts": summary.counts}
     if as_json:
         print_json(data)

@@ -10,12 +10,14 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import stat
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -44,13 +46,22 @@ from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
 from puente.ingest.model import Item, Limits, display_path
 from puente.ingest.perceptual import PerceptualPolicy
-from puente.ingest.scanner import plan
+from puente.ingest.scanner import check_root, plan
 from puente.ingest.scanner import scan as scan_tree
 from puente.match.exact import ExactIndex, Membership
-from puente.report import case_export
-from puente.report import triage as report_triage
-from puente.report.documents import check_lang
-from puente.store.cases import CaseStore, conflict_if_running, scan_counts
+from puente.store.cases import (
+    CaseStore,
+    conflict_if_running,
+    match_row,
+    path_key,
+    scan_counts,
+)
+
+if TYPE_CHECKING:
+    from puente.report import triage as report_triage
+
+# The report and export stacks (Jinja2, YAML, …) are imported by the functions that use
+# them: a scan process does not pay for them at start-up.
 
 
 def parse_when(text: str, what: str = "date") -> datetime:
@@ -169,13 +180,21 @@ class ScanObserver:
     """What a scan reports while it runs (the CLI draws a progress bar from it)."""
 
     def started(self, scan: Scan, total_files: int, total_bytes: int, resumed: bool) -> None:
-        """The scan is about to read the evidence."""
+        """The scan is about to read the evidence.
+
+        The totals (top-level regular files and their bytes) come from a walk of the
+        evidence made only for an observer that overrides this method.
+        """
 
     def skipped(self, path: str) -> None:
         """A top-level file already stored by the interrupted run was not read again."""
 
     def stored(self, item: ScanItem) -> None:
-        """An item (file, member, error or limit hit) was written to the store."""
+        """An item (file, member, error or limit hit) was written to the store.
+
+        Called from the thread that writes the batches, not the one that called the scan.
+        An observer that does not override this method costs the scan nothing per item.
+        """
 
 
 @dataclass(frozen=True)
@@ -304,6 +323,7 @@ def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) 
             )
     if item.vpdq is not None and index.videos:
         from puente.hashing.vpdq import match_video
+        from puente.report import triage as report_triage
 
         for value, features, m in index.videos:
             vm = match_video(
@@ -332,68 +352,101 @@ def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) 
     return out
 
 
-def _scan_items(
+@dataclass
+class _Rows:
+    """A batch of ingest items as store rows (see CaseStore.add_rows), and as records."""
+
+    rows: list[tuple[Any, ...]]
+    matches: list[tuple[str, tuple[Any, ...]]]
+    records: list[ScanItem] | None  # only for an observer that looks at stored items
+
+
+def _scan_rows(
     scan_id: int,
     items: Sequence[Item],
     index: ExactIndex,
     perceptual: PerceptualIndex | None = None,
     settings: Settings | None = None,
-) -> list[ScanItem]:
-    """Store records for a batch of ingest items, matched with one index query."""
-    pairs = [
-        (algorithm, getattr(item.digests, algorithm))
-        for item in items
-        if item.digests is not None
-        for algorithm in _ALGORITHMS
-    ]
-    found = index.lookup_many(pairs) if pairs and len(index) else {}
-    records = []
+    *,
+    records: bool = True,
+) -> _Rows:
+    """Store rows for a batch of ingest items, matched with one index query.
+
+    Rows are built straight from the items (no ScanItem per file unless ``records``): the
+    main process shares the cores with the hashing workers, so every step per file counts.
+    """
+    found: dict[tuple[str, str], tuple[Membership, ...]] = {}
+    if len(index):
+        pairs = [
+            (algorithm, getattr(item.digests, algorithm))
+            for item in items
+            if item.digests is not None
+            for algorithm in _ALGORITHMS
+        ]
+        if pairs:
+            found = index.lookup_many(pairs)
+    perceptual_on = perceptual is not None and settings is not None and len(perceptual) > 0
+    out = _Rows([], [], [] if records else None)
+    rows, match_rows = out.rows, out.matches
+    md5: str | None
+    sha1: str | None
+    sha256: str | None
     for item in items:
         digests = item.digests
         matches: list[ScanMatch] = []
         if digests is not None:
-            for algorithm in _ALGORITHMS:
-                value = getattr(digests, algorithm)
-                for m in found.get((algorithm, value), ()):
-                    matches.append(
-                        ScanMatch(
-                            algorithm=algorithm,
-                            value=value,
-                            set_name=m.set_name,
-                            set_version=m.set_version,
-                            category=m.category,
-                            source_category=m.source_category or "",
+            md5, sha1, sha256 = digests.md5, digests.sha1, digests.sha256
+            if found:
+                for algorithm, value in (("md5", md5), ("sha1", sha1), ("sha256", sha256)):
+                    for m in found.get((algorithm, value), ()):
+                        matches.append(
+                            ScanMatch(
+                                algorithm=algorithm,
+                                value=value,
+                                set_name=m.set_name,
+                                set_version=m.set_version,
+                                category=m.category,
+                                source_category=m.source_category or "",
+                            )
                         )
-                    )
-        if perceptual is not None and settings is not None and len(perceptual):
+        else:
+            md5 = sha1 = sha256 = None
+        if perceptual_on:
+            assert perceptual is not None and settings is not None
             matches += _perceptual_matches(item, perceptual, settings)
+        # Non-UTF-8 names are kept printable (\xNN escapes): every database stores them.
+        path = display_path(item.path)
+        key = path_key(path)
+        container = item.container
         pdq = item.pdq
-        records.append(
-            ScanItem(
-                scan_id=scan_id,
-                # Non-UTF-8 names are kept printable (\xNN escapes): every database stores them.
-                path=display_path(item.path),
-                size=item.size,
-                mtime=item.mtime,
-                atime=item.atime,
-                ctime=item.ctime,
-                kind=item.kind,
-                md5=digests.md5 if digests else None,
-                sha1=digests.sha1 if digests else None,
-                sha256=digests.sha256 if digests else None,
-                status=item.status,
-                detail=item.detail,
-                depth=item.depth,
-                container=display_path(item.container) if item.container is not None else None,
-                matches=tuple(matches),
-                pdq=pdq.hash_hex if pdq else None,
-                pdq_quality=pdq.quality if pdq else None,
-                pdq_decode_mode=pdq.decode_mode if pdq else None,
-                pdq_dihedral=",".join(pdq.dihedral) if pdq else None,
-                vpdq=_vpdq_text(item),
-            )
+        row = (
+            scan_id,
+            key,
+            path,
+            item.size,
+            item.mtime,
+            item.atime,
+            item.ctime,
+            item.kind,
+            md5,
+            sha1,
+            sha256,
+            item.status,
+            item.detail,
+            item.depth,
+            display_path(container) if container is not None else None,
+            pdq.hash_hex if pdq else None,
+            pdq.quality if pdq else None,
+            pdq.decode_mode if pdq else None,
+            ",".join(pdq.dihedral) if pdq else None,
+            _vpdq_text(item) if item.vpdq is not None else None,
         )
-    return records
+        rows.append(row)
+        for match in matches:
+            match_rows.append((key, match_row(match)))
+        if out.records is not None:
+            out.records.append(ScanItem(scan_id, *row[2:15], tuple(matches), *row[15:]))
+    return out
 
 
 def _vpdq_text(item: Item) -> str | None:
@@ -420,6 +473,60 @@ def _may_have_members(file: Path) -> bool:
     except OSError:
         return True
     return archive_format(head) is not None
+
+
+class _BatchWriter:
+    """Writes batches of items in order in one background thread, one transaction each.
+
+    The main thread keeps the hashing workers fed meanwhile: with the writes inline, the
+    workers ran out of queued files during every commit. At most ``depth`` batches wait.
+    ``close()`` returns once every queued batch is written and raises the first write
+    error (batches queued after a failed one are not written: --resume reads them again).
+    Without ``threaded`` (an in-memory SQLite database is per thread) ``put`` writes.
+    """
+
+    def __init__(
+        self, write: Callable[[list[Item]], None], *, threaded: bool = True, depth: int = 2
+    ) -> None:
+        self._write = write
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[list[Item] | None] = queue.Queue(maxsize=depth)
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, name="puente-scan-writer")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:
+                    self._error = exc
+
+    def put(self, batch: list[Item]) -> None:
+        self._raise()
+        if self._thread is None:
+            self._write(batch)
+        else:
+            self._queue.put(batch)
+
+    def close(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+def _thread_safe(engine: Engine) -> bool:
+    """Whether another thread may write through ``engine`` (not: in-memory SQLite)."""
+    url = engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
 def scan_evidence(
@@ -452,8 +559,13 @@ def scan_evidence(
         raise EvidenceError(f"evidence {evidence_id} path {evidence.path!r} does not exist")
     if not (root.is_dir() or root.is_file()):
         raise EvidenceError(f"evidence {evidence_id} path {evidence.path!r} cannot be read")
-    # Walk first: evidence that cannot be listed fails here, before any scan is recorded.
-    total_files, total_bytes = plan(root)
+    # Evidence that cannot be listed fails here, before any scan is recorded. The totals
+    # (a walk of the whole tree before the scan) only when the observer shows them.
+    if type(observer).started is ScanObserver.started:
+        check_root(root)
+        total_files = total_bytes = 0
+    else:
+        total_files, total_bytes = plan(root)
     digest = settings.digest()
     unfinished = [s for s in store.scans(case_id, evidence_id) if s.status != "finished"]
     if resume:
@@ -504,17 +616,19 @@ def scan_evidence(
 
     observer.started(scan, total_files, total_bytes, resume)
     scan_fn = scanner or scan_tree
-    batch: list[Item] = []
     index_used = index
     near_used = perceptual_index or PerceptualIndex.build()
+    # The default observer ignores stored items: then no ScanItem is built per file.
+    notify = type(observer).stored is not ScanObserver.stored
 
-    def flush() -> None:
-        records = _scan_items(scan.id, batch, index_used, near_used, settings)
-        store.add_items(scan.id, records)
-        for record in records:
+    def write(items: list[Item]) -> None:
+        out = _scan_rows(scan.id, items, index_used, near_used, settings, records=notify)
+        store.add_rows(out.rows, out.matches)
+        for record in out.records or ():
             observer.stored(record)
-        batch.clear()
 
+    writer = _BatchWriter(write, threaded=_thread_safe(engine))
+    batch: list[Item] = []
     try:
         for item in scan_fn(
             root,
@@ -525,13 +639,18 @@ def scan_evidence(
         ):
             batch.append(item)
             if len(batch) >= settings.batch_size:
-                flush()
-        flush()
+                writer.put(batch)
+                batch = []
+        writer.put(batch)
+        batch = []
+        writer.close()
     except BaseException as exc:
         # Whatever stops the scan (Ctrl-C, evidence gone), what was read stays stored and
         # the custody log says the scan was interrupted; --resume continues it.
         with contextlib.suppress(Exception):
-            flush()
+            writer.close()
+        with contextlib.suppress(Exception):
+            write(batch)
         with contextlib.suppress(Exception):
             store.set_scan_status(
                 scan,
@@ -556,6 +675,8 @@ def build_report(
     engine: Engine, settings: Settings, case_id: int, operator: str
 ) -> report_triage.TriageReport:
     """Gather a case's records for the report (newest scan of each evidence item)."""
+    from puente.report import triage as report_triage
+
     store = CaseStore(engine)
     case = store.get_case(case_id)
     custody = custody_report(engine, case_id)
@@ -609,6 +730,9 @@ def write_report(
     output: Path | None = None,
 ) -> Path:
     """Write the report and record it (format, language, file and its SHA-256) in custody."""
+    from puente.report import triage as report_triage
+    from puente.report.documents import check_lang
+
     if fmt not in REPORT_FORMATS:
         raise UnknownFormat(f"unknown report format {fmt!r}: use {', '.join(REPORT_FORMATS)}")
     lang = check_lang(lang or settings.lang)
@@ -634,6 +758,8 @@ def export_case(
     output: Path,
 ) -> Path:
     """Write a VICS case export or a CASE/UCO JSON-LD graph, and record it in custody."""
+    from puente.report import case_export
+
     if fmt not in EXPORT_FORMATS:
         raise UnknownFormat(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
     report = build_report(engine, settings, case_id, operator)

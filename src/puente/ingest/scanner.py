@@ -37,7 +37,7 @@ from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits
 if TYPE_CHECKING:
     from puente.ingest.perceptual import PerceptualPolicy
 
-__all__ = ["plan", "scan"]
+__all__ = ["check_root", "plan", "scan"]
 
 _OPEN_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # A batch of small files goes to a worker as one task (less inter-process traffic).
@@ -421,6 +421,11 @@ def _check_root(root: Path) -> tuple[str, os.stat_result]:
             f"evidence path {path!r} is neither a folder nor a regular file (never opened)"
         )
     return path, st
+
+
+def check_root(root: Path) -> None:
+    """Raise EvidenceError, as scan() and plan() do, if ``root`` cannot be scanned."""
+    _check_root(root)
 
 
 def _sources(

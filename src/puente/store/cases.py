@@ -3,7 +3,8 @@
 Custody entries are only ever inserted (never updated or deleted by Puente); the case row
 keeps the head of the chain (last seq and hash) so that truncation is detected too.
 Scan items are unique per (scan, path) and written with INSERT … ON CONFLICT DO NOTHING,
-so a resumed scan that sees a path again stores it once.
+so a resumed scan that sees a path again stores it once. They are written through the
+driver's executemany with plain tuples (one row per file of the evidence).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -26,7 +28,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -246,17 +247,37 @@ def path_key(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: idempotent batches."""
-    if not rows:
-        return
-    name = conn.dialect.name
-    if name == "sqlite":
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
-    elif name == "postgresql":
-        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
-    else:  # pragma: no cover - only the two supported databases
-        raise InputError(f"unsupported database dialect {name!r}")
+# Order of the values in the rows that CaseStore.add_rows() takes.
+ITEM_ROW_COLUMNS = ("scan_id", "path_key", *_ITEM_COLUMNS)
+MATCH_ROW_COLUMNS = tuple(f.name for f in fields(ScanMatch))
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def item_row(scan_id: int, item: ScanItem) -> tuple[Any, ...]:
+    """A scan item as a row for :meth:`CaseStore.add_rows` (matches go separately)."""
+    return (scan_id, path_key(item.path), *[getattr(item, c) for c in _ITEM_COLUMNS])
+
+
+def match_row(match: ScanMatch) -> tuple[Any, ...]:
+    return tuple(getattr(match, c) for c in MATCH_ROW_COLUMNS)
+
+
+@lru_cache(maxsize=16)
+def _insert_sql_for(dialect: str, paramstyle: str, table: str, columns: tuple[str, ...]) -> str:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL): idempotent batches."""
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the two supported ones
+        raise InputError(f"unsupported database dialect {dialect!r}")
+    mark = _MARKS.get(paramstyle)
+    if mark is None:  # pragma: no cover - sqlite3 and psycopg use the styles above
+        raise InputError(f"unsupported driver parameter style {paramstyle!r}")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+
+
+def _insert_sql(conn: sa.Connection, table: str, columns: tuple[str, ...]) -> str:
+    return _insert_sql_for(conn.dialect.name, conn.dialect.paramstyle, table, columns)
 
 
 class CaseStore:
@@ -564,35 +585,45 @@ class CaseStore:
 
     def add_items(self, scan_id: int, items: Sequence[ScanItem]) -> None:
         """Store a batch of items and their matches in one transaction; repeats are ignored."""
-        if not items:
-            return
-        item_rows = [
-            {
-                "scan_id": scan_id,
-                "path_key": path_key(item.path),
-                **{c: getattr(item, c) for c in _ITEM_COLUMNS},
-            }
-            for item in items
+        rows = [item_row(scan_id, item) for item in items]
+        matches = [
+            (row[1], match_row(m)) for row, i in zip(rows, items, strict=True) for m in i.matches
         ]
-        items_table = SCAN_ITEMS
+        self.add_rows(rows, matches)
+
+    def add_rows(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        matches: Sequence[tuple[str, tuple[Any, ...]]] = (),
+    ) -> None:
+        """Store a batch of item rows and their matches in one transaction; repeats are ignored.
+
+        ``rows`` are tuples in ``ITEM_ROW_COLUMNS`` order (:func:`item_row` makes one);
+        ``matches`` are (path_key of the item, tuple in ``MATCH_ROW_COLUMNS`` order). The
+        rows go to the driver's executemany as they are: a scan writes one row per file,
+        and SQLAlchemy's per-row parameter processing cost more than SQLite's insert.
+        """
+        if not rows:
+            return
         with self.engine.begin() as conn:
-            _insert_ignore(conn, items_table, item_rows)
-            with_matches = [item for item in items if item.matches]
+            conn.exec_driver_sql(_insert_sql(conn, "scan_items", ITEM_ROW_COLUMNS), rows)
+            if not matches:
+                return
+            scan_ids = {row[0] for row in rows}
+            keys = sorted({key for key, _ in matches})
             ids: dict[str, int] = {}
-            for start in range(0, len(with_matches), _IN_CHUNK):
-                keys = [path_key(i.path) for i in with_matches[start : start + _IN_CHUNK]]
+            for start in range(0, len(keys), _IN_CHUNK):
                 for row in conn.execute(
-                    sa.select(ScanItemRow.id, ScanItemRow.path).where(
-                        ScanItemRow.scan_id == scan_id, ScanItemRow.path_key.in_(keys)
+                    sa.select(ScanItemRow.id, ScanItemRow.path_key).where(
+                        ScanItemRow.scan_id.in_(scan_ids),
+                        ScanItemRow.path_key.in_(keys[start : start + _IN_CHUNK]),
                     )
                 ):
-                    ids[row.path] = row.id
-            match_rows = [
-                {"item_id": ids[item.path], **asdict(m)}
-                for item in with_matches
-                for m in item.matches
-            ]
-            _insert_ignore(conn, SCAN_MATCHES, match_rows)
+                    ids[row.path_key] = row.id
+            conn.exec_driver_sql(
+                _insert_sql(conn, "scan_matches", ("item_id", *MATCH_ROW_COLUMNS)),
+                [(ids[key], *match) for key, match in matches],
+            )
 
     def stored_top_level(self, scan_id: int) -> dict[str, str]:
         """Top-level (depth 0) paths already stored for a scan, with their detected kind."""
