@@ -180,6 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.full:
         args.files, args.mb = 20_000, 2000
+    load_before = os.getloadavg()[0]
     base = Path(tempfile.mkdtemp(prefix="puente-bench-scan-", dir=args.dir))
     root = base / "tree"
     try:
@@ -234,6 +235,9 @@ def main() -> None:
         )
         ratios["puente_cli_vs_hashdeep"] = round(medians["hashdeep"] / medians["puente-cli"], 3)
     ratios["puente_cli_vs_cpu_ref"] = round(medians["cpu-ref"] / medians["puente-cli"], 3)
+    ratios["puente_cli_vs_cpu_ref_cpu_seconds"] = round(
+        cpu_medians["cpu-ref"] / cpu_medians["puente-cli"], 3
+    )
     result = {
         "bench": "scan",
         "files": files,
@@ -250,6 +254,8 @@ def main() -> None:
             "puente_cli_vs_cpu_ref": ">= 0.8",
         },
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, {platform.python_version()}",
+        # 1-minute load average before and after: above ~0.5 the machine was shared.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "hashdeep": "present" if "hashdeep" in medians else "absent (not measured)",
     }
     line = json.dumps(result, sort_keys=True)
@@ -266,6 +272,7 @@ def main() -> None:
         )
     for name, value in ratios.items():
         print(f"{name}: {value:.2f}x")
+    print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
