@@ -482,8 +482,13 @@ def _corner_angle(a: npt.NDArray[np.int16], tolerance: int) -> float | None:
     med = float(np.median(angles))
     if sum(abs(x - med) <= 1.0 for x in angles) < 3:
         return None
-    # the inside of each triangle must be fill too (a third of the way along both legs)
-    for (horiz, vert), (ys, xs) in zip(legs, ((1, 1), (1, -1), (-1, -1), (-1, 1)), strict=True):
+    # the inside of each agreeing triangle must be fill too (a third of the way along both
+    # legs); a corner that disagrees is photo content as dark as the fill, not checked
+    for (horiz, vert), (ys, xs), deg in zip(
+        legs, ((1, 1), (1, -1), (-1, -1), (-1, 1)), angles, strict=True
+    ):
+        if abs(deg - med) > 1.0:
+            continue
         y, x = vert // 3, horiz // 3
         py = y if ys > 0 else h - 1 - y
         px = x if xs > 0 else w - 1 - x
