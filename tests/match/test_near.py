@@ -233,3 +233,23 @@ def test_index_keeps_its_own_aligned_copy(plan: Plan | bool) -> None:
     assert all(ix.query(keep[i], 0) == [(i - 1, 0)] for i in range(1, 40))
     assert ix._lo.ctypes.data % 64 == 0 and ix._hi.ctypes.data % 64 == 0
     assert ix.nbytes >= 399 * 32
+
+
+def test_prefetch_hint_compiles_for_any_index_type() -> None:
+    """The kernel's prefetch intrinsic takes uint32 ids (the chunk tables) and int64 alike,
+    on 1-D and 2-D arrays, and has no effect on results."""
+    numba = pytest.importorskip("numba")
+    from puente.match._near_kernels import prefetch
+
+    @numba.njit
+    def total(rows: np.ndarray, ids: np.ndarray) -> int:
+        s = 0
+        for i in range(ids.shape[0]):
+            prefetch(rows, ids[min(i + 2, ids.shape[0] - 1)])
+            prefetch(ids, np.int64(i))
+            s += rows[ids[i], 1]
+        return s
+
+    rows = np.arange(20, dtype=np.uint64).reshape(10, 2)
+    for dtype in (np.uint32, np.int64):
+        assert total(rows, np.array([3, 0, 9], dtype)) == 7 + 1 + 19
