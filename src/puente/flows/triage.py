@@ -475,6 +475,9 @@ def _may_have_members(file: Path) -> bool:
     return archive_format(head) is not None
 
 
+_MIN_BATCH = 500
+
+
 class _BatchWriter:
     """Writes batches of items in order in one background thread, one transaction each.
 
@@ -504,6 +507,11 @@ class _BatchWriter:
                     self._write(batch)
                 except BaseException as exc:
                     self._error = exc
+            self._queue.task_done()
+
+    def idle(self) -> bool:
+        """Whether the thread waits for work (then a smaller batch may as well go now)."""
+        return self._thread is not None and self._queue.unfinished_tasks == 0
 
     def put(self, batch: list[Item]) -> None:
         self._raise()
@@ -638,7 +646,9 @@ def scan_evidence(
             perceptual=perceptual_policy(settings),
         ):
             batch.append(item)
-            if len(batch) >= settings.batch_size:
+            # Full batches, or smaller ones whenever the writer has nothing to do: what is
+            # left to write when the last file is hashed stays small.
+            if len(batch) >= settings.batch_size or (len(batch) >= _MIN_BATCH and writer.idle()):
                 writer.put(batch)
                 batch = []
         writer.put(batch)
