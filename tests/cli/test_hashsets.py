@@ -184,9 +184,9 @@ def test_add_files_pdq_notes_errors_and_text_round_trip(
     Image.fromarray(np.kron(blocks, np.ones((16, 16, 1), np.uint8))).save(ref / "a.png")
     Image.new("RGB", (32, 32), (9, 9, 9)).save(ref / "flat.png")
     (ref / "cut.png").write_bytes((ref / "a.png").read_bytes()[:100])
-    out = cli("add-files", "curated", str(ref), "--category", "comparison", "-q")
+    out = cli("add-files", "curated", str(ref), "--category", "comparison", "-q", "--no-views")
     assert out.returncode == 0, out.stderr
-    assert "3 files hashed (2 PDQ, 0 vPDQ), 11 entries added" in out.stdout
+    assert "3 files hashed (2 PDQ, 0 vPDQ, 0 PDQ views), 11 entries added" in out.stdout
     assert "note:" in out.stderr and "flat.png" in out.stderr and "quality" in out.stderr
     assert "cut.png: PDQ not computed: FormatError" in out.stderr.replace("\n", " ")
     txt = tmp_path / "c.txt"
@@ -197,3 +197,27 @@ def test_add_files_pdq_notes_errors_and_text_round_trip(
     stats = {s["name"]: s for s in json.loads(cli("stats", "--json").stdout)}
     assert stats["back"]["by_algorithm"] == stats["curated"]["by_algorithm"]
     assert stats["back"]["by_algorithm"]["pdq"] == 2
+
+
+def test_add_files_stores_index_views(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from puente.cli.common import engine
+    from puente.store.hashsets import HashSetStore
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    rng = np.random.default_rng(5)
+    blocks = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    Image.fromarray(np.kron(blocks, np.ones((20, 20, 1), np.uint8))).save(ref / "a.png")
+    out = cli("add-files", "viewed", str(ref), "--category", "comparison", "-q")
+    assert out.returncode == 0, out.stderr
+    entries = list(HashSetStore(engine()).iter_entries("viewed"))
+    views = [e for e in entries if "pdq_view" in e.metadata]
+    assert len(views) > 50 and f"{len(views)} PDQ views" in out.stdout
+    sha256 = next(e.value for e in entries if e.algorithm == "sha256")
+    assert {(e.algorithm, e.source_id, e.metadata["view_of"]) for e in views} == {
+        ("pdq", sha256, sha256)
+    }
+    assert {"crop10-tl", "cut25-bottom", "rot+3"} <= {e.metadata["pdq_view"] for e in views}

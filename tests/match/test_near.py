@@ -196,6 +196,13 @@ def test_match_image_reports_variant_and_skips_low_quality() -> None:
         (42, "rotate270"),
     ]
     assert match_image(ix, replace(res, quality=20)) == []
+    view = (stored[9].tobytes().hex(), *dihedral[1:])
+    viewed = replace(res, views=(("cut25-bottom", view),))
+    assert len(query_hashes(viewed)) == 16
+    assert [(m.entry_id, m.variant) for m in match_image(ix, viewed)] == [
+        (9, "cut25-bottom:original"),
+        (42, "rotate270"),
+    ]
 
 
 @pytest.mark.parametrize("compiled", [True, False])

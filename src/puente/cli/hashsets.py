@@ -389,6 +389,14 @@ def add_files_cmd(
     perceptual: bool = typer.Option(
         True, "--perceptual/--no-perceptual", help="Also PDQ of images and vPDQ of videos."
     ),
+    views: bool = typer.Option(
+        True,
+        "--views/--no-views",
+        help=(
+            "Also store up to 119 PDQs of cropped, banded and straightened views of each image, "
+            "so that cropped, overlaid or slightly rotated copies match (~80x the PDQ work)."
+        ),
+    ),
     pdq_threshold: int | None = typer.Option(
         None,
         min=0,
@@ -418,6 +426,7 @@ def add_files_cmd(
             on_file=lambda p: bar.update(task, advance=1, current=p.name),
             on_total=lambda n: bar.update(task, total=n),
             perceptual=perceptual,
+            views=views and perceptual,
             min_quality=s.pdq_min_quality,
             max_pixels=s.max_image_pixels,
         )
@@ -425,7 +434,8 @@ def add_files_cmd(
         result = replace(result, set=flow.set_pdq_threshold(engine(), set_name, pdq_threshold))
     console.print(
         f"{result.set.name}: {result.files:,} files hashed ({result.pdq:,} PDQ, "
-        f"{result.vpdq:,} vPDQ), {result.entries_added:,} entries added; set now has "
+        f"{result.vpdq:,} vPDQ, {result.views:,} PDQ views), {result.entries_added:,} entries "
+        "added; set now has "
         f"{result.set.entry_count:,} entries",
         highlight=False,
     )

@@ -439,6 +439,7 @@ class AddFilesResult:
     notes: tuple[RowError, ...] = ()
     pdq: int = 0  # images with a PDQ entry
     vpdq: int = 0  # videos with a vPDQ entry
+    views: int = 0  # index-view PDQs computed (add-files --views)
 
 
 def _walk(paths: Sequence[Path], errors: list[RowError]) -> Iterator[Path]:
@@ -472,16 +473,19 @@ def _perceptual(
     max_pixels: int,
     errors: list[RowError],
     notes: list[RowError],
+    views: list[tuple[str, int, str]] | None = None,
 ) -> tuple[str, str, dict[str, Any]] | None:
     """(algorithm, value, metadata) of an image's PDQ or a video's vPDQ; None otherwise.
 
     A file that does not decode is listed in ``errors`` (its cryptographic hashes are still
-    added: its bytes are what they are); nothing is dropped silently.
+    added: its bytes are what they are); nothing is dropped silently. With ``views`` (a
+    list), an image's index views (``puente.hashing.pdq_views``) are appended to it.
     """
     where = str(path)
     if is_image(kind):
+        policy = HashPolicy(max_pixels=max_pixels, index_views=views is not None)
         try:
-            image = hasher.hash_image(path, policy=HashPolicy(max_pixels=max_pixels))
+            image = hasher.hash_image(path, policy=policy)
         except PuenteError as exc:
             errors.append(RowError(where, None, f"PDQ not computed: {type(exc).__name__}: {exc}"))
             return None
@@ -501,6 +505,8 @@ def _perceptual(
         }
         if low:
             meta["pdq_below_min_quality"] = True
+        if views is not None:
+            views.extend(image.index_views)
         return "pdq", image.hash_hex, meta
     if is_video(kind):
         try:
@@ -527,6 +533,7 @@ def add_files(
     on_file: Callable[[Path], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     perceptual: bool = False,
+    views: bool = False,
     min_quality: int = 50,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     decode_timeout: float = 120.0,
@@ -541,6 +548,12 @@ def add_files(
     ``min_quality`` (Settings.pdq_min_quality) is recorded with ``pdq_below_min_quality`` in
     its metadata and listed in ``notes``. Files that cannot be read, and perceptual hashes
     that cannot be computed, are listed in ``errors``, never skipped silently.
+
+    ``views`` (with ``perceptual``; ``add-files`` default) also stores each image's index
+    views: up to 119 PDQs of cropped, banded and straightened views
+    (``puente.hashing.pdq_views``), so that cropped, overlaid or slightly rotated copies
+    match. Each is an entry of its own, metadata ``pdq_view`` (label), ``pdq_quality`` and
+    ``view_of`` (the file's SHA-256); ~80x the PDQ work per image.
     """
     if category not in CATEGORIES:
         raise InputError(f"unknown category {category!r} (known: {', '.join(CATEGORIES)})")
@@ -555,7 +568,7 @@ def add_files(
     assert target.id is not None
     errors: list[RowError] = []
     notes: list[RowError] = []
-    files = added = n_pdq = n_vpdq = 0
+    files = added = n_pdq = n_vpdq = n_views = 0
     batch: list[Entry] = []
     found = list(_walk(paths, errors))  # paths only: the total for the progress bar
     if on_total is not None:
@@ -575,8 +588,18 @@ def add_files(
                 continue
             files += 1
             meta: dict[str, Any] = {"file_name": path.name, "size": size}
+            found_views: list[tuple[str, int, str]] | None = [] if views else None
             extra = (
-                _perceptual(hasher, path, detect_kind(head), min_quality, max_pixels, errors, notes)
+                _perceptual(
+                    hasher,
+                    path,
+                    detect_kind(head),
+                    min_quality,
+                    max_pixels,
+                    errors,
+                    notes,
+                    found_views,
+                )
                 if head
                 else None
             )
@@ -601,6 +624,20 @@ def add_files(
                         metadata=meta,
                     )
                 )
+            for value, quality, label in found_views or ():
+                view_meta = {"pdq_view": label, "pdq_quality": quality, "view_of": digests.sha256}
+                batch.append(
+                    Entry(
+                        "pdq",
+                        value,
+                        category,
+                        "puente",
+                        category,
+                        digests.sha256,
+                        metadata=view_meta,
+                    )
+                )
+                n_views += 1
             if len(batch) >= 3000:
                 added += writer.add(batch)
                 batch = []
@@ -608,7 +645,9 @@ def add_files(
     final = store.set_status(target.id, "complete")
     if files == 0 and not errors:
         raise NotFound("no files found under the given paths")
-    return AddFilesResult(final, files, added, tuple(errors), tuple(notes), pdq=n_pdq, vpdq=n_vpdq)
+    return AddFilesResult(
+        final, files, added, tuple(errors), tuple(notes), pdq=n_pdq, vpdq=n_vpdq, views=n_views
+    )
 
 
 __all__ = [

@@ -1,9 +1,11 @@
 """Perceptual image matching: every hash of a scanned image against a NearIndex of PDQs.
 
-A scanned image is queried with its 8 dihedral hashes (rotated and mirrored copies) and,
-when bars were trimmed, the 8 hashes of the trimmed image. For each stored entry within the
-threshold, the closest variant is reported (ties: the plain hash first), so the report can
-say "matched as rotate90" or "matched after trimming borders, as flipy".
+A scanned image is queried with its 8 dihedral hashes (rotated and mirrored copies), when
+bars were trimmed the 8 hashes of the trimmed image, and with ``HashPolicy(views=True)``
+the 8 hashes of each query view (an edge band cut, a small rotation turned back). For each
+stored entry within the threshold, the closest variant is reported (ties: the plain hash
+first), so the report can say "matched as rotate90" or "matched after trimming borders,
+as flipy".
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ class PerceptualMatch:
     entry_id: int  # row of the stored code in the NearIndex
     distance: int
     variant: str  # DIHEDRAL_NAMES entry; "trimmed:" prefix: border-trimmed image
-    # ("trimmedK:": after trimming step K only, see PdqResult.trim_steps)
+    # ("trimmedK:": after trimming step K only, see PdqResult.trim_steps; "cut25-top:",
+    # "derot+5.1:": a query view, see PdqResult.views)
     query_hash: str  # the scanned image's hash that matched
 
 
@@ -34,6 +37,8 @@ def query_hashes(result: PdqResult) -> list[tuple[str, str]]:
             (f"trimmed:{n}", h)
             for n, h in zip(DIHEDRAL_NAMES, result.trimmed_dihedral, strict=True)
         ]
+    for label, hashes in result.views:  # HashPolicy(views=True): "cut25-bottom", "derot+5.1"
+        pairs += [(f"{label}:{n}", h) for n, h in zip(DIHEDRAL_NAMES, hashes, strict=True)]
     return pairs
 
 
