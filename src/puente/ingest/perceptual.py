@@ -76,13 +76,16 @@ class PerceptualPolicy:
     max_pixels: int = 178_956_970  # Settings.max_image_pixels
     timeout: float = 120.0  # seconds per file in the decoder before it is killed
     trim_borders: bool = True  # also hash letterboxed/framed images without their bars
+    views: bool = True  # query views (Settings.pdq_views): band cuts, small rotations
     video: bool = True
     # images above this many bytes are decoded from the file, not from memory
     max_in_memory: int = 256 * 1024**2
 
     @property
     def hash_policy(self) -> HashPolicy:
-        return HashPolicy(max_pixels=self.max_pixels, trim_borders=self.trim_borders)
+        return HashPolicy(
+            max_pixels=self.max_pixels, trim_borders=self.trim_borders, views=self.views
+        )
 
 
 def _describe(exc: BaseException) -> str:
