@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 
 from puente.cases.model import ScanItem
 from puente.config import Settings
-from puente.errors import Conflict, EvidenceError
+from puente.errors import Conflict, EvidenceError, StoreError
 from puente.flows import triage
+from puente.ingest.scanner import plan
 from puente.ingest.scanner import scan as real_scan
 from puente.match.exact import ExactIndex, Membership
 from puente.store.cases import CaseStore
@@ -172,6 +173,77 @@ def test_interrupted_scan_resumes_to_the_same_records(
     assert _records(triage.results(engine, case_b)[1]) == expected
     actions = [e.action for e in store.custody(case_b)]
     assert actions[-4:] == ["scan_started", "scan_interrupted", "scan_resumed", "scan_finished"]
+
+
+class Recording(triage.ScanObserver):
+    def __init__(self) -> None:
+        self.totals: tuple[int, int] | None = None
+        self.items: list[ScanItem] = []
+
+    def started(self, scan: Any, total_files: int, total_bytes: int, resumed: bool) -> None:
+        self.totals = (total_files, total_bytes)
+
+    def stored(self, item: ScanItem) -> None:
+        self.items.append(item)
+
+
+def test_an_observer_sees_totals_and_every_item_and_changes_no_record(
+    sqlite_engine: Engine, small_settings: Settings, tmp_path: Path
+) -> None:
+    # Without an observer the scan skips the pre-walk and builds no ScanItem per file;
+    # what it stores must be the same.
+    root = tmp_path / "evidence"
+    index = index_for(make_tree(root))
+    case_a, ev_a = _setup(sqlite_engine, root)
+    triage.scan_evidence(sqlite_engine, small_settings, case_a, ev_a, "ana", index=index)
+    case_b, ev_b = _setup(sqlite_engine, root)
+    seen = Recording()
+    summary = triage.scan_evidence(
+        sqlite_engine, small_settings, case_b, ev_b, "ana", index=index, observer=seen
+    )
+    quiet = _records(triage.results(sqlite_engine, case_a)[1])
+    assert _records(triage.results(sqlite_engine, case_b)[1]) == quiet
+    assert _records(seen.items) == quiet
+    assert seen.totals == plan(root)
+    assert len(seen.items) == summary.counts["items"]
+
+
+def test_a_failed_batch_write_interrupts_the_scan_and_resume_completes_it(
+    sqlite_engine: Engine,
+    small_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Batches are written by a background thread: its error must stop the scan like an
+    # error in the scan itself (interrupted, resumable), not vanish with the thread.
+    root = tmp_path / "evidence"
+    index = index_for(make_tree(root))
+    case_a, ev_a = _setup(sqlite_engine, root)
+    triage.scan_evidence(sqlite_engine, small_settings, case_a, ev_a, "ana", index=index)
+    expected = _records(triage.results(sqlite_engine, case_a)[1])
+
+    real_add_rows = CaseStore.add_rows
+    calls = 0
+
+    def failing_once(self: CaseStore, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise StoreError("disk full (simulated)")
+        real_add_rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(CaseStore, "add_rows", failing_once)
+    case_b, ev_b = _setup(sqlite_engine, root)
+    with pytest.raises(StoreError, match="disk full"):
+        triage.scan_evidence(sqlite_engine, small_settings, case_b, ev_b, "ana", index=index)
+    store = CaseStore(sqlite_engine)
+    assert store.scans(case_b)[0].status == "interrupted"
+    assert store.custody(case_b)[-1].details["reason"] == "StoreError: disk full (simulated)"
+    monkeypatch.setattr(CaseStore, "add_rows", real_add_rows)
+    triage.scan_evidence(
+        sqlite_engine, small_settings, case_b, ev_b, "ana", index=index, resume=True
+    )
+    assert _records(triage.results(sqlite_engine, case_b)[1]) == expected
 
 
 def test_running_scan_blocks_a_new_one_and_settings_must_match(
