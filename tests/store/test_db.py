@@ -23,3 +23,26 @@ def test_embedded_database_is_created_in_home(settings: Settings, puente_home: P
     engine = open_engine(settings)
     assert is_current(engine)
     assert (puente_home / "puente.db").exists()
+
+
+def test_heads_constant_matches_the_migration_scripts(engine: Engine) -> None:
+    """is_current's one-query check relies on HEADS: it must name every branch's head."""
+    from alembic.script import ScriptDirectory
+
+    from puente.store.db import HEADS, _version_rows, alembic_config
+
+    assert set(ScriptDirectory.from_config(alembic_config(engine)).get_heads()) == HEADS
+    assert _version_rows(engine) == HEADS  # what a fully upgraded database holds
+
+
+def test_is_current_on_a_new_and_an_old_database(tmp_path: Path) -> None:
+    from alembic import command
+
+    from puente.store.db import alembic_config, is_current, make_engine, upgrade
+
+    fresh = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert not is_current(fresh)
+    upgrade(fresh)
+    assert is_current(fresh)
+    command.downgrade(alembic_config(fresh), "hashsets_0002")
+    assert not is_current(fresh)

@@ -21,14 +21,10 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
-
-import py7zr
-import py7zr.exceptions
-import py7zr.io
 
 from puente.hashing.crypto import Hasher
 from puente.ingest.detect import (
@@ -86,7 +82,6 @@ _DAMAGE: tuple[type[BaseException], ...] = (
     TypeError,
     AttributeError,
     MemoryError,
-    py7zr.exceptions.ArchiveError,
 )
 
 
@@ -822,28 +817,33 @@ class ArchiveReader:
         return []
 
     def _7z(self, fmt: str, source: BinaryIO, path: str, depth: int, size: int) -> ItemGen:
+        import py7zr  # ~70 ms of imports: only for evidence that holds a 7z archive
+
+        from puente.ingest.sevenzip import SinkFactory, entry_time
+
+        damage: tuple[type[BaseException], ...] = (*_DAMAGE, py7zr.exceptions.ArchiveError)
         try:
             archive = py7zr.SevenZipFile(source, mode="r")
         except py7zr.exceptions.PasswordRequired:
             return [(ENCRYPTED, "encrypted 7z (headers encrypted): members not listed")]
-        except _DAMAGE as exc:
+        except damage as exc:
             return [(ERROR, f"7z unreadable: {_describe(exc)}")]
         problems: list[Problem] = []
         with archive:
             files = [f for f in archive.files if not f.is_directory]
             files = self._cap(files, problems)
             names = _Names()
-            members: dict[str, _SevenMember] = {}
+            members: dict[str, SevenMember] = {}
             encrypted = archive.needs_password()
             for index, entry in enumerate(files):
                 name = str(entry.filename)
                 mpath, note = names.path(path, name)
-                member = _SevenMember(
+                member = SevenMember(
                     token=f"puente-member-{index}",
                     path=mpath,
                     note=note,
                     size=entry.uncompressed,
-                    mtime=_7z_time(entry),
+                    mtime=entry_time(entry),
                 )
                 skipped = None
                 if encrypted:
@@ -869,12 +869,12 @@ class ArchiveReader:
                 members[member.token] = member
             if not members:
                 return problems
-            factory = _SinkFactory(self, path, depth, size, members)
+            factory = SinkFactory(self, path, depth, size, members)
             try:
                 archive.extract(targets=list(members), factory=factory)
             except LimitHit as hit:
                 problems.append((LIMIT_EXCEEDED, f"{hit.detail}; remaining members not read"))
-            except _DAMAGE as exc:
+            except damage as exc:
                 problems.append((ERROR, f"7z damaged: {_describe(exc)}"))
             yield from factory.drain()
             missing = [m for token, m in members.items() if token not in factory.done]
@@ -900,123 +900,12 @@ class ArchiveReader:
 
 
 @dataclass(frozen=True)
-class _SevenMember:
+class SevenMember:
     token: str
     path: str
     note: str | None
     size: int | None
     mtime: float | None
-
-
-def _7z_time(entry: Any) -> float | None:
-    try:
-        stamp = entry.lastwritetime
-        return None if stamp is None else float(stamp.totimestamp())
-    except (AttributeError, ValueError, OverflowError, TypeError):
-        return None
-
-
-class _SinkFactory(py7zr.io.WriterFactory):
-    """py7zr pushes member bytes into these writers; we hash them in memory."""
-
-    def __init__(
-        self,
-        reader: ArchiveReader,
-        path: str,
-        depth: int,
-        size: int,
-        members: dict[str, _SevenMember],
-    ) -> None:
-        self.reader = reader
-        self.path = path
-        self.depth = depth
-        self.size = size
-        self.members = members
-        self.pending: list[Item] = []
-        self.done: set[str] = set()
-        self.produced = 0
-        self.hit: tuple[str, str] | None = None
-
-    def create(self, filename: str) -> _Sink:
-        return _Sink(self, filename)
-
-    def finish(self, filename: str, data: bytes) -> None:
-        member = self.members.get(filename)
-        if member is None:  # a name py7zr made up (duplicates): report it as it came
-            member = _SevenMember(
-                filename, f"{self.path}{MEMBER_SEPARATOR}{filename}", None, None, None
-            )
-        stream = io.BytesIO(data)
-        gen = self.reader.member(
-            member.path,
-            self.path,
-            self.depth + 1,
-            stream.read,
-            declared=member.size,
-            compressed=None,
-            mtime=member.mtime,
-            note=member.note,
-        )
-        self.pending.extend(_run(gen))
-        self.done.add(filename)
-        if self.reader.budget.exhausted_at is not None:
-            raise LimitHit(self.reader.budget.exhausted_problem()[1], stop=True)
-
-    def account(self, n: int, filename: str, member_size: int) -> None:
-        self.produced += n
-        limits = self.reader.limits
-        ratio = self.produced / max(self.size, 1)
-        if self.produced > RATIO_FLOOR and ratio > limits.max_ratio:
-            self.fail(
-                filename,
-                f"max_ratio {limits.max_ratio:g} exceeded (ratio {ratio:.1f} "
-                "of the whole 7z archive)",
-            )
-        if member_size > limits.max_member_size:
-            self.fail(
-                filename,
-                f"max_member_size {limits.max_member_size} exceeded "
-                "(read more than the declared size)",
-            )
-
-    def fail(self, filename: str, detail: str) -> None:
-        self.hit = (filename, detail)
-        member = self.members.get(filename)
-        where = member.path if member else f"{self.path}{MEMBER_SEPARATOR}{filename}"
-        raise LimitHit(f"{detail} at {where}", stop=True)
-
-    def drain(self) -> Iterator[Item]:
-        items, self.pending = self.pending, []
-        yield from items
-
-
-class _Sink(py7zr.io.Py7zIO):
-    def __init__(self, factory: _SinkFactory, filename: str) -> None:
-        self.factory = factory
-        self.filename = filename
-        self.buffer = bytearray()
-
-    def write(self, s: bytes | bytearray) -> int:
-        self.factory.account(len(s), self.filename, len(self.buffer) + len(s))
-        self.buffer += s
-        return len(s)
-
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
-
-    def size(self) -> int:
-        return len(self.buffer)
-
-    def close(self) -> None:
-        if self.filename not in self.factory.done:
-            data, self.buffer = bytes(self.buffer), bytearray()
-            self.factory.finish(self.filename, data)
 
 
 def _run(gen: Generator[Item, None, Any]) -> list[Item]:

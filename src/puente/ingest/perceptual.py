@@ -16,13 +16,14 @@ from __future__ import annotations
 import atexit
 import os
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from puente.errors import DecoderCrashed, FormatError, LimitExceeded, PuenteError
-from puente.hashing.isolation import IsolatedHasher
-from puente.hashing.pdq import HashPolicy, PdqResult
-from puente.hashing.vpdq import VpdqResult
 from puente.ingest.model import ERROR, LIMIT_EXCEEDED, OK, Item
+
+if TYPE_CHECKING:  # imported when the first image or video is met: numpy, Pillow, pdqhash
+    from puente.hashing.isolation import IsolatedHasher
+    from puente.hashing.pdq import HashPolicy
 
 __all__ = [
     "IMAGE_KINDS",
@@ -83,6 +84,8 @@ class PerceptualPolicy:
 
     @property
     def hash_policy(self) -> HashPolicy:
+        from puente.hashing.pdq import HashPolicy
+
         return HashPolicy(
             max_pixels=self.max_pixels, trim_borders=self.trim_borders, views=self.views
         )
@@ -113,6 +116,8 @@ class Perceiver:
 
     def _worker(self) -> IsolatedHasher:
         if self._hasher is None:
+            from puente.hashing.isolation import IsolatedHasher
+
             self._hasher = IsolatedHasher(timeout=self.policy.timeout)
         return self._hasher
 
@@ -140,6 +145,8 @@ class Perceiver:
     def image(self, item: Item, source: str | bytes) -> Item:
         """``item`` with its PDQ, or with the decode failure recorded."""
         result, item = self._run(item, "pdq", source, policy=self.policy.hash_policy)
+        from puente.hashing.pdq import PdqResult
+
         if isinstance(result, PdqResult):
             return replace(item, pdq=result)
         return item
@@ -148,6 +155,8 @@ class Perceiver:
         if not self.policy.video:
             return item
         result, item = self._run(item, "vpdq", path, max_pixels=self.policy.max_pixels)
+        from puente.hashing.vpdq import VpdqResult
+
         if isinstance(result, VpdqResult):
             item = replace(item, vpdq=result)
             if result.errors:
