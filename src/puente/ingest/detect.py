@@ -85,6 +85,16 @@ def archive_format(head: bytes) -> str | None:
     return None
 
 
+# BITMAPINFOHEADER and its relatives: the size field that follows the 14-byte file header.
+_DIB_HEADER_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+
+
+def _is_bmp(head: bytes) -> bool:
+    """filetype calls anything starting "BM" a BMP (1 random file in 65,536): also check
+    the DIB header size, so that such a file is not sent to an image decoder."""
+    return len(head) >= 18 and int.from_bytes(head[14:18], "little") in _DIB_HEADER_SIZES
+
+
 def _looks_like_text(head: bytes) -> bool:
     if b"\0" in head:
         return False
@@ -108,7 +118,7 @@ def detect_kind(head: bytes) -> str:
         # Only zip-based formats (docx, epub…) need filetype to search deep into the
         # head; everything else is decided by its first bytes.
         kind = filetype.guess(head if head.startswith(b"PK") else head[:_SHORT_HEAD])
-        if kind is not None:
+        if kind is not None and (kind.mime != "image/bmp" or _is_bmp(head)):
             return str(kind.mime)
     fmt = archive_format(head)
     if fmt is not None:
