@@ -6,6 +6,7 @@ All images and videos are generated at run time (benign shapes and gradients).""
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zipfile
 import zlib
@@ -21,6 +22,13 @@ from puente.flows import triage
 from puente.hashing.pdq import hamming, hash_image
 from puente.hashsets.model import Entry, HashSetInfo
 from puente.store.hashsets import HashSetStore
+
+try:
+    from conftest import SHARED_DATA
+except ImportError:  # another conftest module shadows the root one
+    SHARED_DATA = Path(
+        os.environ.get("PUENTE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared/data")
+    )
 
 
 def picture(seed: int, size: int = 320) -> Image.Image:
@@ -228,3 +236,82 @@ def test_low_quality_images_are_recorded_not_matched(
     (item,) = items
     assert item.pdq == result.hash_hex and item.pdq_quality == result.quality
     assert not item.matches
+
+
+def test_sets_built_from_files_find_cropped_overlaid_and_rotated_copies(
+    sqlite_engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """add-files stores index views; the scan queries its views: edits plain PDQ misses."""
+    from puente.flows.hashsets import add_files
+
+    photo = SHARED_DATA / "kodak24" / "kodim03.png"
+    if not photo.exists():
+        pytest.skip(f"benign test photo not found: {photo}")
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    original = Image.open(photo).convert("RGB")
+    (ref / "original.png").write_bytes(encode(original, "PNG"))
+    result = add_files(sqlite_engine, "views", [ref], "csam", perceptual=True, views=True)
+    assert result.views > 50
+    w, h = original.size
+    cropped = original.crop((w // 10, h // 10, w - w // 10, h - h // 10))  # 20 % centred crop
+    overlaid = original.copy()
+    ImageDraw.Draw(overlaid).rectangle((w - w // 5, 8, w - 8, h // 6), fill=(200, 30, 30))
+    rotated = original.rotate(5, Image.Resampling.BILINEAR)  # black corners
+    root = tmp_path / "evidence"
+    root.mkdir()
+    edits = {"recorte.png": cropped, "logo.png": overlaid, "girada.png": rotated}
+    for name, img in edits.items():
+        (root / name).write_bytes(encode(img, "PNG"))
+    assert all(  # plain PDQ misses each of them
+        hamming(hash_image(root / n).hash_hex, hash_image(ref / "original.png").hash_hex) > 31
+        for n in edits
+    )
+    case = triage.create_case(sqlite_engine, "views", "AR", "UFECI", "ana")
+    ev = triage.add_evidence(sqlite_engine, case.id, root, "folder", "ana")
+    s = settings.model_copy(update={"workers": 1})
+    triage.scan_evidence(sqlite_engine, s, case.id, ev.id, "ana")
+    _, items = triage.results(sqlite_engine, case.id)
+    matched = {i.path: [m for m in i.matches if m.algorithm == "pdq"] for i in items}
+    assert all(matched[n] for n in edits), matched
+    assert all(m.distance is not None and m.distance <= 31 for ms in matched.values() for m in ms)
+
+    # the same scan without query views: the overlay and the rotation are missed again
+    case2 = triage.create_case(sqlite_engine, "no views", "AR", "UFECI", "ana")
+    ev2 = triage.add_evidence(sqlite_engine, case2.id, root, "again", "ana")
+    s2 = s.model_copy(update={"pdq_views": False})
+    triage.scan_evidence(sqlite_engine, s2, case2.id, ev2.id, "ana")
+    _, items = triage.results(sqlite_engine, case2.id)
+    again = {i.path for i in items if i.matches}
+    assert "recorte.png" in again and "girada.png" not in again
+
+
+def test_per_set_threshold_and_low_quality_entries(
+    sqlite_engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    root = tmp_path / "ev"
+    root.mkdir()
+    (root / "p.png").write_bytes(encode(picture(30), "PNG"))
+    scanned = hash_image(root / "p.png").hash_hex
+    value = int(scanned, 16)
+    near = f"{value ^ ((1 << 20) - 1):064x}"  # 20 bits away from the scanned image
+    other = f"{value ^ (((1 << 20) - 1) << 100):064x}"  # 20 other bits
+    assert hamming(near, scanned) == hamming(other, scanned) == 20
+    add_set(sqlite_engine, "tight", [Entry("pdq", near, "csam")])
+    add_set(sqlite_engine, "wide", [Entry("pdq", near, "exploitive")])
+    # recorded by add-files with quality 20: too unreliable to match on
+    low = [Entry("pdq", other, "cgi", metadata={"pdq_quality": 20})]
+    add_set(sqlite_engine, "low", low)
+    store = HashSetStore(sqlite_engine)
+    store.set_pdq_threshold("tight", 10)
+    case = triage.create_case(sqlite_engine, "thr", "AR", "UFECI", "ana")
+    ev = triage.add_evidence(sqlite_engine, case.id, root, "folder", "ana")
+    summary = triage.scan_evidence(
+        sqlite_engine, settings.model_copy(update={"workers": 1}), case.id, ev.id, "ana"
+    )
+    _, items = triage.results(sqlite_engine, case.id)
+    (item,) = items
+    # "tight" (10) misses at 20, "wide" (default 31) matches, "low" is never matched
+    assert [(m.set_name, m.distance) for m in item.matches] == [("wide", 20)]
+    used = {h.name: h.provenance or "" for h in summary.scan.hashsets}
+    assert "PDQ threshold 10" in used["tight"] and "threshold" not in used["wide"]

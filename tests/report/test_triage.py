@@ -110,3 +110,17 @@ def test_library_versions_name_hashlib_and_decoders() -> None:
     names = dict(triage.library_versions())
     assert names["hashlib (OpenSSL)"].startswith("OpenSSL")
     assert {"pdqhash", "Pillow", "av"} <= set(names)
+
+
+def test_variant_labels_name_trimming_and_query_views() -> None:
+    from puente.report.documents import messages
+    from puente.report.triage import variant_label
+
+    en = messages("triage", "en")
+    assert variant_label("rotate90", en) == en["variant_rotate90"]
+    assert variant_label("trimmed2:original", en).endswith("after trimming borders")
+    assert variant_label("cut25-bottom:original", en).endswith(
+        "after cutting an edge band (cut25-bottom)"
+    )
+    es = messages("triage", "es")
+    assert variant_label("derot+5.1-trim:flipx", es).endswith("enderezar una rotación de +5.1°")

@@ -14,7 +14,7 @@ import queue
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,18 +220,27 @@ class PerceptualIndex:
     pdq: list[tuple[str, Membership]]
     videos: list[tuple[str, tuple[Any, ...], Membership]]  # (value, VpdqFeatures, membership)
     near: Any = None  # NearIndex over ``pdq`` values, row i = pdq[i]
+    # sets with their own PDQ match distance (hashsets threshold); others use the default
+    thresholds: dict[str, int] = field(default_factory=dict)
+    # PDQ entries left out: their recorded quality is below Settings.pdq_min_quality
+    low_quality: int = 0
 
     @classmethod
     def build(
         cls,
         pdq: Sequence[tuple[str, Membership]] = (),
         videos: Sequence[tuple[str, Membership]] = (),
+        *,
+        thresholds: dict[str, int] | None = None,
+        low_quality: int = 0,
     ) -> PerceptualIndex:
+        thresholds = dict(thresholds or {})
         near = None
         if pdq:
-            from puente.match.near import NearIndex, codes_from_hex
+            from puente.match.near import DEFAULT_THRESHOLD, NearIndex, codes_from_hex
 
-            near = NearIndex(codes_from_hex([v for v, _ in pdq]))
+            widest = max([DEFAULT_THRESHOLD, *thresholds.values()])
+            near = NearIndex(codes_from_hex([v for v, _ in pdq]), max_threshold=widest)
         parsed = []
         if videos:
             from puente.hashing.vpdq import parse_vpdq
@@ -239,31 +248,48 @@ class PerceptualIndex:
             for value, membership in videos:
                 features = parse_vpdq(value.replace(";", "\n"), source=f"{membership.set_name}")
                 parsed.append((value, features, membership))
-        return cls(list(pdq), parsed, near)
+        return cls(list(pdq), parsed, near, thresholds, low_quality)
+
+    def threshold(self, set_name: str, default: int) -> int:
+        return self.thresholds.get(set_name, default)
 
     def __len__(self) -> int:
         return len(self.pdq) + len(self.videos)
 
 
-def _indexes(engine: Engine, names: Sequence[str] | None) -> tuple[ExactIndex, PerceptualIndex]:
-    """Exact index of every entry, and the perceptual one, from one pass over the sets."""
+def _indexes(
+    engine: Engine, names: Sequence[str] | None, min_quality: int = 50
+) -> tuple[ExactIndex, PerceptualIndex]:
+    """Exact index of every entry, and the perceptual one, from one pass over the sets.
+
+    PDQ entries whose recorded quality (add-files) is below ``min_quality`` stay out of the
+    perceptual index: too unreliable to match on, as for scanned images.
+    """
     from puente.store.hashsets import HashSetStore
 
     store = HashSetStore(engine)
     wanted = list(names) if names else None
     pdq: list[tuple[str, Membership]] = []
     videos: list[tuple[str, Membership]] = []
+    qualities = store.pdq_qualities(wanted)
+    low = 0
 
     def rows() -> Iterator[tuple[str, str, Membership]]:
+        nonlocal low
         for algorithm, value, membership in store.iter_memberships(wanted):
             if algorithm == "pdq":
-                pdq.append((value, membership))
+                if qualities.get(value, 100) < min_quality:
+                    low += 1
+                else:
+                    pdq.append((value, membership))
             elif algorithm == "vpdq":
                 videos.append((value, membership))
             yield algorithm, value, membership
 
-    exact = ExactIndex(rows(), store.summaries(wanted))
-    return exact, PerceptualIndex.build(pdq, videos)
+    summaries = store.summaries(wanted)
+    exact = ExactIndex(rows(), summaries)
+    thresholds = {s.name: s.pdq_threshold for s in summaries if s.pdq_threshold is not None}
+    return exact, PerceptualIndex.build(pdq, videos, thresholds=thresholds, low_quality=low)
 
 
 def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
@@ -271,7 +297,7 @@ def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
 
 
 def perceptual_policy(settings: Settings) -> PerceptualPolicy:
-    return PerceptualPolicy(max_pixels=settings.max_image_pixels)
+    return PerceptualPolicy(max_pixels=settings.max_image_pixels, views=settings.pdq_views)
 
 
 def _hashsets_used(index: ExactIndex) -> tuple[HashSetUsed, ...]:
@@ -283,6 +309,7 @@ def _hashsets_used(index: ExactIndex) -> tuple[HashSetUsed, ...]:
             for x in (
                 s.source_format and f"format {s.source_format}",
                 f"{s.entry_count} entries",
+                s.pdq_threshold is not None and f"PDQ threshold {s.pdq_threshold}",
                 s.updated_at and f"updated {s.updated_at.isoformat()}",
             )
             if x
@@ -300,14 +327,17 @@ def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) 
     if item.pdq is not None and index.near is not None:
         from puente.match.dihedral import match_image
 
+        default = settings.pdq_threshold
         found = match_image(
             index.near,
             item.pdq,
-            threshold=settings.pdq_threshold,
+            threshold=max([default, *index.thresholds.values()]),
             min_quality=settings.pdq_min_quality,
         )
         for hit in found:
             value, m = index.pdq[hit.entry_id]
+            if hit.distance > index.threshold(m.set_name, default):
+                continue  # within another set's wider threshold, not this one's
             out.append(
                 ScanMatch(
                     algorithm="pdq",
@@ -588,7 +618,7 @@ def scan_evidence(
         names = [h.name for h in scan.hashsets]
         if index is None:
             if names:
-                index, perceptual_index = _indexes(engine, names)
+                index, perceptual_index = _indexes(engine, names, settings.pdq_min_quality)
             else:
                 index = ExactIndex([])
         already = store.count_items(scan.id)
@@ -599,7 +629,7 @@ def scan_evidence(
         for s in unfinished:
             conflict_if_running(s)
         if index is None:
-            index, perceptual_index = _indexes(engine, hashsets)
+            index, perceptual_index = _indexes(engine, hashsets, settings.pdq_min_quality)
         scan = store.start_scan(
             case_id,
             evidence_id,
@@ -611,6 +641,9 @@ def scan_evidence(
                 # what perceptual matching could find: entries indexed, by algorithm
                 "pdq_entries": len(perceptual_index.pdq) if perceptual_index else 0,
                 "vpdq_entries": len(perceptual_index.videos) if perceptual_index else 0,
+                "pdq_entries_below_min_quality": (
+                    perceptual_index.low_quality if perceptual_index else 0
+                ),
             },
         )
     stored = store.stored_top_level(scan.id) if resume else {}

@@ -194,11 +194,18 @@ def variant_label(variant: str | None, msg: dict[str, str] | None = None) -> str
     """A dihedral variant in words ("trimmed:flipy" -> "mirrored left to right, after …")."""
     if not variant:
         return ""
-    trimmed, _, name = variant.rpartition(":")
+    prefix, _, name = variant.rpartition(":")
     if msg is None:
         return variant
     text = msg.get(f"variant_{name}", name)
-    return f"{text}, {msg['variant_trimmed']}" if trimmed else text
+    if not prefix:
+        return text
+    if prefix.startswith("derot"):  # a query view: small rotation turned back, "derot+5.1"
+        angle = prefix.removeprefix("derot").removesuffix("-trim")
+        return f"{text}, {msg['variant_view_derot'].format(deg=angle)}"
+    if prefix.startswith("cut"):  # a query view: one edge band cut, "cut25-bottom"
+        return f"{text}, {msg['variant_view_cut'].format(view=prefix)}"
+    return f"{text}, {msg['variant_trimmed']}"
 
 
 def match_lines(item: ScanItem, msg: dict[str, str] | None = None) -> list[str]:
