@@ -275,6 +275,8 @@ def test_sets_built_from_files_find_cropped_overlaid_and_rotated_copies(
     matched = {i.path: [m for m in i.matches if m.algorithm == "pdq"] for i in items}
     assert all(matched[n] for n in edits), matched
     assert all(m.distance is not None and m.distance <= 31 for ms in matched.values() for m in ms)
+    # the crop is found through a stored crop view of the reference, and the match says so
+    assert any((m.detail or "").startswith("view:crop") for m in matched["recorte.png"])
 
     # the same scan without query views: the overlay and the rotation are missed again
     case2 = triage.create_case(sqlite_engine, "no views", "AR", "UFECI", "ana")

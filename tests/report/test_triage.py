@@ -124,3 +124,34 @@ def test_variant_labels_name_trimming_and_query_views() -> None:
     )
     es = messages("triage", "es")
     assert variant_label("derot+5.1-trim:flipx", es).endswith("enderezar una rotación de +5.1°")
+
+
+def test_match_line_names_the_stored_view() -> None:
+    from puente.cases.model import ScanItem, ScanMatch
+    from puente.report.documents import messages
+    from puente.report.triage import match_lines
+
+    match = ScanMatch(
+        "pdq", "ab" * 32, "ref", "1", "csam", "", 12, 90, "original", "view:crop10-tl"
+    )
+    item = ScanItem(
+        1,
+        "a.jpg",
+        10,
+        None,
+        None,
+        None,
+        "image/jpeg",
+        None,
+        None,
+        None,
+        "ok",
+        None,
+        0,
+        None,
+        matches=(match,),
+    )
+    (line,) = match_lines(item, messages("triage", "es"))
+    assert line == (
+        "ref 1 (PDQ, distancia 12, calidad 90, variante: original, vista almacenada: crop10-tl)"
+    )

@@ -111,10 +111,14 @@ def test_pdq_threshold_and_recorded_quality(engine: Engine) -> None:
             Entry("md5", md5(1), metadata={"pdq_quality": 5}),  # not a PDQ: ignored
         ],
     )
-    assert store.pdq_qualities() == {}  # the set is still importing
+    view = "4" * 64
+    store.add_entries(
+        info.id, [Entry("pdq", view, metadata={"pdq_quality": 70, "pdq_view": "rot+3"})]
+    )
+    assert store.pdq_metadata() == {}  # the set is still importing
     store.set_status(info.id, "complete")
-    assert store.pdq_qualities() == {low: 30, good: 90}
-    assert store.pdq_qualities(["other"]) == {}
+    assert store.pdq_metadata() == {low: (30, None), good: (90, None), view: (70, "rot+3")}
+    assert store.pdq_metadata(["other"]) == {}
     assert store.summaries()[0].pdq_threshold == 20
     assert store.set_pdq_threshold("p", None).pdq_threshold is None
     with pytest.raises(InputError, match="0 to 256"):

@@ -224,6 +224,8 @@ class PerceptualIndex:
     thresholds: dict[str, int] = field(default_factory=dict)
     # PDQ entries left out: their recorded quality is below Settings.pdq_min_quality
     low_quality: int = 0
+    # PDQ value -> the index view it hashes (add-files views), for the report
+    stored_views: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -233,6 +235,7 @@ class PerceptualIndex:
         *,
         thresholds: dict[str, int] | None = None,
         low_quality: int = 0,
+        stored_views: dict[str, str] | None = None,
     ) -> PerceptualIndex:
         thresholds = dict(thresholds or {})
         near = None
@@ -248,7 +251,7 @@ class PerceptualIndex:
             for value, membership in videos:
                 features = parse_vpdq(value.replace(";", "\n"), source=f"{membership.set_name}")
                 parsed.append((value, features, membership))
-        return cls(list(pdq), parsed, near, thresholds, low_quality)
+        return cls(list(pdq), parsed, near, thresholds, low_quality, dict(stored_views or {}))
 
     def threshold(self, set_name: str, default: int) -> int:
         return self.thresholds.get(set_name, default)
@@ -271,14 +274,15 @@ def _indexes(
     wanted = list(names) if names else None
     pdq: list[tuple[str, Membership]] = []
     videos: list[tuple[str, Membership]] = []
-    qualities = store.pdq_qualities(wanted)
+    meta = store.pdq_metadata(wanted)
     low = 0
 
     def rows() -> Iterator[tuple[str, str, Membership]]:
         nonlocal low
         for algorithm, value, membership in store.iter_memberships(wanted):
             if algorithm == "pdq":
-                if qualities.get(value, 100) < min_quality:
+                quality = meta.get(value, (None, None))[0]
+                if quality is not None and quality < min_quality:
                     low += 1
                 else:
                     pdq.append((value, membership))
@@ -289,7 +293,10 @@ def _indexes(
     summaries = store.summaries(wanted)
     exact = ExactIndex(rows(), summaries)
     thresholds = {s.name: s.pdq_threshold for s in summaries if s.pdq_threshold is not None}
-    return exact, PerceptualIndex.build(pdq, videos, thresholds=thresholds, low_quality=low)
+    views = {value: view for value, (_, view) in meta.items() if view is not None}
+    return exact, PerceptualIndex.build(
+        pdq, videos, thresholds=thresholds, low_quality=low, stored_views=views
+    )
 
 
 def _index(engine: Engine, names: Sequence[str] | None) -> ExactIndex:
@@ -349,6 +356,10 @@ def _perceptual_matches(item: Item, index: PerceptualIndex, settings: Settings) 
                     distance=hit.distance,
                     quality=item.pdq.quality,
                     variant=hit.variant,
+                    # the entry is a hash of an index view of the reference image
+                    detail=(
+                        f"view:{index.stored_views[value]}" if value in index.stored_views else None
+                    ),
                 )
             )
     if item.vpdq is not None and index.videos:

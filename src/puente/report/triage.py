@@ -218,6 +218,9 @@ def match_lines(item: ScanItem, msg: dict[str, str] | None = None) -> list[str]:
     for m in item.matches:
         if m.algorithm == "pdq":
             extra = f"; {m.source_category}" if m.source_category else ""
+            if m.detail and m.detail.startswith("view:"):  # an index view of the reference
+                stored = msg["stored_view"] if msg else "stored view"
+                extra = f", {stored}: {m.detail.removeprefix('view:')}{extra}"
             lines.append(
                 f"{m.set_name} {m.set_version} (PDQ, {word['distance']} {m.distance}, "
                 f"{word['quality']} {m.quality}, {word['variant']}: "

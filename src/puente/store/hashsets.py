@@ -406,10 +406,14 @@ class HashSetStore:
             )
         return self.get_set(name)
 
-    def pdq_qualities(self, set_names: Sequence[str] | None = None) -> dict[str, int]:
-        """PDQ value -> the quality recorded when it was hashed (add-files), complete sets.
+    def pdq_metadata(
+        self, set_names: Sequence[str] | None = None
+    ) -> dict[str, tuple[int | None, str | None]]:
+        """PDQ value -> (quality, view label) recorded by add-files, for complete sets.
 
-        Entries imported from other tools usually carry no quality: they are not listed.
+        Quality: as hashed (the lowest if the value was recorded twice); view: the index view
+        the value is a hash of (``crop10-tl``…), None for an image's own hash. Entries
+        imported from other tools usually carry neither and are not listed.
         """
         query = (
             sa.select(ENTRIES.c.value, ENTRIES.c.extra)
@@ -417,17 +421,25 @@ class HashSetStore:
             .where(
                 SETS.c.status == "complete",
                 ENTRIES.c.algorithm == "pdq",
-                ENTRIES.c.extra.like('%"pdq_quality"%'),
+                ENTRIES.c.extra.like('%"pdq_%'),
             )
         )
         if set_names is not None:
             query = query.where(SETS.c.name.in_(list(set_names)))
-        out: dict[str, int] = {}
+        out: dict[str, tuple[int | None, str | None]] = {}
         with self.engine.connect() as conn:
             for value, extra in conn.execute(query):
-                quality = json.loads(extra).get("pdq_quality")
-                if isinstance(quality, int):
-                    out[value] = min(quality, out.get(value, quality))
+                meta = json.loads(extra)
+                quality = meta.get("pdq_quality")
+                view = meta.get("pdq_view")
+                quality = quality if isinstance(quality, int) else None
+                view = view if isinstance(view, str) else None
+                if quality is None and view is None:
+                    continue
+                known_q, known_v = out.get(value, (None, None))
+                if known_q is not None and (quality is None or known_q < quality):
+                    quality = known_q
+                out[value] = (quality, view if known_v is None else known_v)
         return out
 
     def count_entries(self, set_id: int) -> int:
