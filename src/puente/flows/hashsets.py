@@ -10,9 +10,8 @@ store's unique key makes the re-run add only what is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from puente.errors import Conflict, InputError, NotFound, Problem, PuenteError, ValidationError
+from puente.flows.background import BatchWriter
 from puente.hashing.crypto import hash_file, open_readonly
 from puente.hashing.isolation import IsolatedHasher
 from puente.hashing.pdq import DEFAULT_MAX_PIXELS, HashPolicy
@@ -179,29 +179,39 @@ def import_file(
     )
     tally = _Tally()
     try:
-        with (
-            store.writer(target.id, staged=True) as writer,
-            _Background(writer.add) as background,
-        ):
+        with store.writer(target.id, staged=True) as writer:
+            added: list[int] = []  # counted in the writer thread (staged on SQLite: 0 each)
+            background = BatchWriter[Sequence[Entry]](
+                lambda batch: added.append(writer.add(batch)), name="hashset-writer"
+            )
+
+            def put(batch: Sequence[Entry]) -> int:
+                background.put(batch)
+                return 0
 
             def tick() -> None:
                 if on_progress is not None:
                     on_progress(progress.total, 0, tally.entries)
 
             def finish() -> int:
-                return background.finish() + writer.flush(tick)
+                background.close()
+                return sum(added) + writer.flush(tick)
 
-            _stream(
-                read_items(path, fmt, options),
-                str(path),
-                background.put,
-                finish,
-                tally,
-                batch_size,
-                progress,
-                on_progress,
-                on_reject,
-            )
+            try:
+                _stream(
+                    read_items(path, fmt, options),
+                    str(path),
+                    put,
+                    finish,
+                    tally,
+                    batch_size,
+                    progress,
+                    on_progress,
+                    on_reject,
+                )
+            finally:  # an error or Ctrl-C: the writer thread ends before the connection closes
+                with contextlib.suppress(BaseException):
+                    background.close()
         if strict and tally.rejected:
             # Only conflicts found while writing get here (e.g. one hash with two categories).
             raise ValidationError(f"{path} ({fmt})", _problems(tally.problems, tally.rejected))
@@ -212,39 +222,17 @@ def import_file(
                 _problems(tally.problems, tally.rejected),
             )
     except KeyboardInterrupt:
-        store.finish_import(
-            import_id,
-            status="interrupted",
-            rows_read=tally.rows,
-            entries_added=tally.added,
-            duplicates=tally.entries - tally.added,
-            rejected=tally.rejected,
-            detail="interrupted; run again to resume",
-        )
+        _finish_import(store, import_id, tally, "interrupted", "interrupted; run again to resume")
         raise
     except BaseException as exc:
         if resumed:
-            store.finish_import(
-                import_id,
-                status="failed",
-                rows_read=tally.rows,
-                entries_added=tally.added,
-                duplicates=tally.entries - tally.added,
-                rejected=tally.rejected,
-                detail=str(exc),
-            )
+            _finish_import(store, import_id, tally, "failed", str(exc))
         else:
             store.delete_set(target.name)  # nothing half-written
         raise
     final = store.set_status(target.id, "complete")
-    store.finish_import(
-        import_id,
-        status="complete",
-        rows_read=tally.rows,
-        entries_added=tally.added,
-        duplicates=tally.entries - tally.added,
-        rejected=tally.rejected,
-        detail="; ".join(str(p) for p in tally.problems[:20]),
+    _finish_import(
+        store, import_id, tally, "complete", "; ".join(str(p) for p in tally.problems[:20])
     )
     return ImportResult(
         set=final,
@@ -257,6 +245,20 @@ def import_file(
         problems=tuple(tally.problems),
         notes=tuple(tally.notes),
         resumed=resumed,
+    )
+
+
+def _finish_import(
+    store: HashSetStore, import_id: int, tally: _Tally, status: str, detail: str
+) -> None:
+    store.finish_import(
+        import_id,
+        status=status,
+        rows_read=tally.rows,
+        entries_added=tally.added,
+        duplicates=tally.entries - tally.added,
+        rejected=tally.rejected,
+        detail=detail,
     )
 
 
@@ -311,59 +313,6 @@ def _stream(
     tally.added += finish()
     if on_progress is not None:
         on_progress(progress.total, progress.total, tally.entries)
-
-
-class _Background:
-    """Writes batches in a second thread while the next ones are parsed.
-
-    SQLite and psycopg release the GIL while the database works, so parsing and writing
-    overlap. At most two batches wait (bounded memory). A write error stops the import at
-    the next ``put``; leaving the block early (error, Ctrl-C) lets queued batches go unwritten,
-    which is what an interrupted import may do: the re-run adds them.
-    """
-
-    def __init__(self, write: Callable[[Sequence[Entry]], int]) -> None:
-        self._write = write
-        self._queue: queue.Queue[Sequence[Entry] | None] = queue.Queue(maxsize=2)
-        self._added = 0
-        self._error: BaseException | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hashset-writer", daemon=True)
-
-    def __enter__(self) -> _Background:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            batch = self._queue.get()
-            if batch is None:
-                return
-            if self._error is not None or self._stop.is_set():
-                continue  # drain: the producer must never block on a dead writer
-            try:
-                self._added += self._write(batch)
-            except BaseException as exc:
-                self._error = exc
-
-    def put(self, batch: Sequence[Entry]) -> int:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(batch)
-        return 0
-
-    def finish(self) -> int:
-        """Wait for every queued batch; the number of entries added, or the write error."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._added
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -10,9 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
-import queue
 import stat
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -41,6 +39,7 @@ from puente.errors import (
     Problem,
     UnknownFormat,
 )
+from puente.flows.background import BatchWriter
 from puente.hashing.crypto import open_readonly
 from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
@@ -519,59 +518,6 @@ def _may_have_members(file: Path) -> bool:
 _MIN_BATCH = 500
 
 
-class _BatchWriter:
-    """Writes batches of items in order in one background thread, one transaction each.
-
-    The main thread keeps the hashing workers fed meanwhile: with the writes inline, the
-    workers ran out of queued files during every commit. At most ``depth`` batches wait.
-    ``close()`` returns once every queued batch is written and raises the first write
-    error (batches queued after a failed one are not written: --resume reads them again).
-    Without ``threaded`` (an in-memory SQLite database is per thread) ``put`` writes.
-    """
-
-    def __init__(
-        self, write: Callable[[list[Item]], None], *, threaded: bool = True, depth: int = 2
-    ) -> None:
-        self._write = write
-        self._error: BaseException | None = None
-        self._queue: queue.Queue[list[Item] | None] = queue.Queue(maxsize=depth)
-        self._thread: threading.Thread | None = None
-        if threaded:
-            self._thread = threading.Thread(target=self._run, name="puente-scan-writer")
-            self._thread.daemon = True
-            self._thread.start()
-
-    def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._write(batch)
-                except BaseException as exc:
-                    self._error = exc
-            self._queue.task_done()
-
-    def idle(self) -> bool:
-        """Whether the thread waits for work (then a smaller batch may as well go now)."""
-        return self._thread is not None and self._queue.unfinished_tasks == 0
-
-    def put(self, batch: list[Item]) -> None:
-        self._raise()
-        if self._thread is None:
-            self._write(batch)
-        else:
-            self._queue.put(batch)
-
-    def close(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-
 def _thread_safe(engine: Engine) -> bool:
     """Whether another thread may write through ``engine`` (not: in-memory SQLite)."""
     url = engine.url
@@ -679,7 +625,8 @@ def scan_evidence(
         for record in out.records or ():
             observer.stored(record)
 
-    writer = _BatchWriter(write, threaded=_thread_safe(engine))
+    # with the writes inline, the hashing workers ran out of queued files at every commit
+    writer = BatchWriter(write, threaded=_thread_safe(engine), name="puente-scan-writer")
     batch: list[Item] = []
     try:
         for item in scan_fn(
