@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -240,3 +242,18 @@ def test_hashsets_0002_keeps_entries_and_the_unique_key(engine: Engine) -> None:
         md5(i) for i in range(7)
     ]
     assert store.count_entries(info.id) == 8
+
+
+@pytest.mark.parametrize(
+    ("values", "ids"),
+    [
+        ([md5(1), md5(2)], None),
+        ([md5(1), md5(2)], ["17", "x-9"]),
+        (["a b", 'q"', "back\\slash"], None),
+        ([md5(1)], [None]),
+        ([md5(1), md5(2)], ["ñandú", 'say "hi"\t\n']),
+    ],
+)
+def test_group_json_is_what_json_dumps_means(values: list[str], ids: list[str | None]) -> None:
+    text = hashsets_store._json_values(values, ids)
+    assert json.loads(text) == (values if ids is None else dict(zip(values, ids, strict=True)))

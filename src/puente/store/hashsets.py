@@ -297,6 +297,30 @@ def _merge(
     old_values.extend(values)
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` can stand in a JSON string as it is: printable ASCII, no quote or
+    backslash (isascii is a flag check; the searches run at memory speed)."""
+    return text.isascii() and '"' not in text and "\\" not in text and text.isprintable()
+
+
+def _json_values(values: list[str], ids: list[str | None] | None) -> str:
+    """The JSON parameter of a group: [values] or {value: id}.
+
+    Plain values and ids (hex digests, numeric ids: the common case) are joined directly:
+    json.dumps of a dict costs ~0.7 µs an entry, in the writer thread that shares Python's
+    lock with the reader.
+    """
+    if values and _plain("".join(values)):
+        if ids is None:
+            return '["' + '","'.join(values) + '"]'
+        if None not in ids:
+            given = cast(list[str], ids)
+            if _plain("".join(given)):
+                pairs = map('":"'.join, zip(values, given, strict=True))
+                return '{"' + '","'.join(pairs) + '"}'
+    return json.dumps(values if ids is None else dict(zip(values, ids, strict=True)))
+
+
 def _entries(items: Sequence[Entry | Bulk]) -> Sequence[Entry]:
     if not any(type(e) is Bulk for e in items):
         return cast(Sequence[Entry], items)
@@ -501,7 +525,7 @@ class EntryWriter:
         added = 0
         for key, (values, ids) in groups.items():
             algorithm, category, scheme, source_category, *rest = key
-            param = json.dumps(values if ids is None else dict(zip(values, ids, strict=True)))
+            param = _json_values(values, ids)
             cur.execute(
                 _GROUP_SQL[target, ids is not None],
                 (self.set_id, algorithm, category, scheme, source_category, *rest, param),

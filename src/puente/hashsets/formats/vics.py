@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -304,55 +304,153 @@ def _lean(
     return category, None if media_id is None else str(media_id), hashes
 
 
+_HEX_RUN = {
+    name: re.compile(f"(?:[0-9a-f]{{{width}}}\n)*[0-9a-f]{{{width}}}")
+    for name, width in (("md5", 32), ("sha1", 40), ("sha256", 64))
+}
+
+
 def _media_bulk(source: str, records: Iterator[tuple[int, Any]], scheme: Scheme) -> Iterator[Item]:
     """Media records as Bulk runs (consecutive lean records with one Category), else Rows.
 
     Order is kept: a run is yielded before any record that does not belong to it.
     """
     algorithms = [(name, get_algorithm(algo)) for name, algo in _LEAN_HASHES]
+    run: list[tuple[int, dict[str, Any]]] = []
     run_category: object = _NO_RUN
     category = ""
-    runs: dict[str, tuple[list[str], list[int], list[str | None]]] = {}
+    for line, record in records:
+        if type(record) is dict and record.keys() <= _LEAN_KEYS:
+            raw = record.get("Category")
+            kind = type(raw)
+            cat: object = (
+                None
+                if raw is None
+                else str(raw)
+                if kind is int
+                else raw.strip()
+                if kind is str
+                else _NO_RUN
+            )
+            if cat is not _NO_RUN:
+                if cat != run_category:
+                    if run:
+                        yield from _lean_run(
+                            source, run, run_category, category, scheme, algorithms
+                        )
+                        run = []
+                    try:
+                        category = scheme.map(cast(str | None, cat))
+                        run_category = cat
+                    except InputError:
+                        run_category = _NO_RUN
+                        yield _media(source, line, record, scheme)
+                        continue
+                run.append((line, record))
+                if len(run) >= _RUN:
+                    yield from _lean_run(source, run, run_category, category, scheme, algorithms)
+                    run = []
+                continue
+        if run:
+            yield from _lean_run(source, run, run_category, category, scheme, algorithms)
+            run = []
+        run_category = _NO_RUN
+        yield _media(source, line, record, scheme)
+    if run:
+        yield from _lean_run(source, run, run_category, category, scheme, algorithms)
+
+
+def _lean_run(
+    source: str,
+    run: list[tuple[int, dict[str, Any]]],
+    source_category: object,
+    category: str,
+    scheme: Scheme,
+    algorithms: list[tuple[str, HashAlgorithm]],
+) -> Iterator[Item]:
+    """One Bulk per algorithm for a run of lean records of one category, the values checked
+    a run at a time; a run with anything unusual goes record by record instead."""
+    template = Entry("", "", category, scheme.name, cast(str | None, source_category))
+    bulks = _run_bulks(run, template)
+    if bulks is None:
+        yield from _lean_records(source, run, template, scheme, algorithms)
+    else:
+        yield from bulks
+
+
+def _run_bulks(run: list[tuple[int, dict[str, Any]]], template: Entry) -> list[Bulk] | None:
+    columns: dict[str, tuple[list[str], list[int], list[str | None]]] = {}
+    hashes = 0
+    for line, record in run:
+        media_id = record.get("MediaID")
+        source_id = None if media_id is None else str(media_id)
+        before = hashes
+        for name, algo in _LEAN_HASHES:
+            raw = record.get(name)
+            if raw is None or raw == "":
+                continue
+            column = columns.get(algo)
+            if column is None:
+                column = columns[algo] = ([], [], [])
+            column[0].append(raw)
+            column[1].append(line)
+            column[2].append(source_id)
+            hashes += 1
+        if hashes == before:
+            return None  # a record without a hash
+    bulks: list[Bulk] = []
+    for algo, (raws, lines, ids) in columns.items():
+        try:
+            text = "\n".join(raws).lower()
+        except TypeError:  # a value that is not a string
+            return None
+        if not _HEX_RUN[algo].fullmatch(text):
+            return None  # (whitespace around a value, a bad value: record by record)
+        bulks.append(
+            Bulk(
+                replace(template, algorithm=algo),
+                text.split("\n"),
+                lines,
+                ids,
+                rows=0 if bulks else len(run),
+            )
+        )
+    return bulks
+
+
+def _lean_records(
+    source: str,
+    run: list[tuple[int, dict[str, Any]]],
+    template: Entry,
+    scheme: Scheme,
+    algorithms: list[tuple[str, HashAlgorithm]],
+) -> Iterator[Item]:
+    """A run record by record: valid lean ones still in Bulks, any other (a bad value, no
+    hash) through media_entries, which names the problem."""
+    columns: dict[str, tuple[list[str], list[int], list[str | None]]] = {}
     rows = 0
 
     def bulks() -> Iterator[Bulk]:
-        first = True
-        for algo, (values, lines, ids) in runs.items():
-            template = Entry(algo, "", category, scheme.name, cast(str | None, run_category))
-            yield Bulk(template, values, lines, ids, rows=rows if first else 0)
-            first = False
+        for n, (algo, (values, lines, ids)) in enumerate(columns.items()):
+            yield Bulk(replace(template, algorithm=algo), values, lines, ids, rows=0 if n else rows)
 
-    for line, record in records:
+    for line, record in run:
         lean = _lean(record, algorithms)
-        if lean is not None and lean[0] != run_category:
-            if runs:
-                yield from bulks()
-                runs, rows = {}, 0
-            try:
-                category = scheme.map(lean[0])
-                run_category = lean[0]
-            except InputError:
-                run_category, lean = _NO_RUN, None
         if lean is None:
-            if runs:
+            if columns:
                 yield from bulks()
-                runs, rows = {}, 0
-            run_category = _NO_RUN
+                columns, rows = {}, 0
             yield _media(source, line, record, scheme)
             continue
-        media_id = lean[1]
         for algo, value in lean[2]:
-            run = runs.get(algo)
-            if run is None:
-                run = runs[algo] = ([], [], [])
-            run[0].append(value)
-            run[1].append(line)
-            run[2].append(media_id)
+            column = columns.get(algo)
+            if column is None:
+                column = columns[algo] = ([], [], [])
+            column[0].append(value)
+            column[1].append(line)
+            column[2].append(lean[1])
         rows += 1
-        if rows >= _RUN:
-            yield from bulks()
-            runs, rows = {}, 0
-    if runs:
+    if columns:
         yield from bulks()
 
 
