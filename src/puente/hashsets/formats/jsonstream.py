@@ -164,7 +164,9 @@ class JsonStream:
             # careful path below takes over at the buffer's end, the array's end or an error.
             buf = self.buf
             size = len(buf)
-            while (m := _COMMA.match(buf, self.pos)) is not None:
+            pos, line, mark = self.pos, self._line, self._line_index
+            comma = _COMMA.match
+            while (m := comma(buf, pos)) is not None:
                 start = m.end()
                 try:
                     obj, end = decode(buf, start)
@@ -172,10 +174,10 @@ class JsonStream:
                     break
                 if end >= size and not self.eof:
                     break  # a number cut by the buffer's end would decode short
-                self.pos = start
-                line = self.line()
-                self.pos = end
+                line += buf.count("\n", mark, start)  # (line() inlined: its checkpoint)
+                mark, pos = start, end
                 yield line, obj
+            self.pos, self._line, self._line_index = pos, line, mark
             nxt = self.peek()
             if nxt == ",":
                 self.pos += 1
