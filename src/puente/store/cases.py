@@ -115,7 +115,8 @@ SCAN_ITEMS = sa.Table(
     "scan_items",
     METADATA,
     sa.Column("id", Integer, primary_key=True),
-    sa.Column("scan_id", Integer, ForeignKey("scans.id"), index=True, nullable=False),
+    # No index of its own (triage_0003): the unique (scan_id, path_key) index serves.
+    sa.Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
     sa.Column("path", Text, nullable=False),
     sa.Column("path_key", String(64), nullable=False),
     sa.Column("size", BigInteger),
