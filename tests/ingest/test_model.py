@@ -5,7 +5,7 @@ from dataclasses import fields, replace
 
 from puente.hashing.crypto import Digests
 from puente.hashing.vpdq import VpdqResult
-from puente.ingest.model import Item
+from puente.ingest.model import Item, item_from_fields
 
 
 def _item(**changes: object) -> Item:
@@ -40,3 +40,28 @@ def test_items_survive_pickling_field_for_field() -> None:
                 getattr(item, f.name) for f in fields(Item)
             ]
             assert back.digests is None or type(back.digests) is Digests
+
+
+def test_item_from_fields_equals_the_constructor() -> None:
+    item = _item(vpdq=None)
+    digests = item.digests
+    assert digests is not None
+    made = item_from_fields(
+        item.path,
+        item.size,
+        item.mtime,
+        item.atime,
+        item.ctime,
+        item.kind,
+        digests.md5,
+        digests.sha1,
+        digests.sha256,
+        item.status,
+        item.detail,
+        item.depth,
+        item.container,
+        None,
+        None,
+    )
+    assert made == item
+    assert replace(made, status="error").status == "error"

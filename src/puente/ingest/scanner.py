@@ -31,7 +31,7 @@ from puente.errors import EvidenceError
 from puente.hashing.crypto import CHUNK_SIZE, Hasher, open_readonly
 from puente.ingest.archives import ArchiveReader, summarise
 from puente.ingest.detect import HEAD_SIZE, archive_format, detect_kind
-from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits
+from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits, item_from_fields
 
 if TYPE_CHECKING:
     from puente.ingest.perceptual import PerceptualPolicy
@@ -330,17 +330,22 @@ def _scan_open(
             problems = [(ERROR, f"archive read failed unexpectedly: {_describe(exc)}")]
         if problems:
             status, detail = summarise(problems)
-    item = Item(
+    md5, sha1, sha256 = hasher.hexdigests()
+    item = item_from_fields(
         entry.rel,
         hasher.size,
         before.st_mtime,
         before.st_atime,
         before.st_ctime,
         kind,
-        hasher.digests(),
+        md5,
+        sha1,
+        sha256,
         status,
         detail,
         0,
+        None,
+        None,
         None,
     )
     if perceptual is not None and fmt is None:
