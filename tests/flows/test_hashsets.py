@@ -129,6 +129,32 @@ def test_duplicate_rows(engine: Engine, tmp_path: Path) -> None:
     assert problem.line == 5 and "already given on line 3 with category 'cgi'" in problem.reason
 
 
+def test_repeats_inside_bulk_blocks_are_noted_or_rejected_like_rows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    values = [f"{i * 2654435761:032x}" for i in range(30_000)]
+    values[19_999] = values[9]  # the same value again, in the same block
+    values[29_999] = values[4].upper()
+    text = tmp_path / "list.txt"
+    text.write_text("\n".join(values) + "\n")
+    result = imp(engine, text, "t")
+    assert (result.entries_read, result.entries_added, result.duplicates) == (30_000, 29_998, 2)
+    assert [str(n) for n in result.notes] == [
+        f"{text}:20000: duplicate of line 10: skipped",
+        f"{text}:30000: duplicate of line 5: skipped",
+    ]
+    records = [{"MediaID": i, "Category": 1, "MD5": v} for i, v in enumerate(values[:5000])]
+    records[4000] = {"MediaID": 4000, "Category": 2, "MD5": values[7]}
+    vics = tmp_path / "v.json"
+    write_vics(vics, iter(records), version="2.0")
+    result = imp(engine, vics, "v")
+    assert result.entries_added == 4999
+    (problem,) = result.problems
+    assert (
+        "already given on line" in problem.reason and "'csam', here 'exploitive'" in problem.reason
+    )
+
+
 def test_interrupted_import_resumes_without_duplicates(engine: Engine, tmp_path: Path) -> None:
     path = write_text(tmp_path / "big.txt", 5000, seed=4)
     calls = 0

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from puente.errors import Conflict, InputError, NotFound
-from puente.hashsets.model import Entry, HashSetInfo
+from puente.hashsets.model import Bulk, Entry, HashSetInfo
+from puente.store import hashsets as hashsets_store
 from puente.store.hashsets import HashSetStore
 
 
@@ -67,6 +68,44 @@ def test_staged_writer_adds_in_key_order_first_row_wins(engine: Engine) -> None:
     assert added == 3  # 9, 3, 5: the second 3 and the stored 7 are ignored
     categories = {e.value: e.category for e in store.iter_entries("a")}
     assert categories == {md5(3): "csam", md5(5): "uncategorised", md5(7): "cgi", md5(9): "csam"}
+
+
+@pytest.mark.parametrize("direct_rows", [0, 4, 100])
+def test_staged_writer_direct_then_staged_keeps_every_field_and_first_row_wins(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, direct_rows: int
+) -> None:
+    """The first entries go straight in (DIRECT_ROWS, statements of DIRECT_BATCH), the rest
+    are staged; rows, Bulks, source ids and metadata come out the same either way."""
+    monkeypatch.setattr(hashsets_store, "DIRECT_ROWS", direct_rows)
+    monkeypatch.setattr(hashsets_store, "DIRECT_BATCH", 3)
+    store = HashSetStore(engine)
+    info = store.create_set(HashSetInfo("a"))
+    assert info.id is not None
+    vics = Entry("md5", "", "csam", "vics_us", "1")
+    batches: list[list[Entry | Bulk]] = [
+        [Entry("md5", md5(1), "cgi", source_id="m1"), Entry("sha1", "1" * 40, comment="c")],
+        [Bulk(vics, [md5(2), md5(3)], [3, 4], ["m2", None])],
+        [Entry("md5", md5(4), metadata={"Series": "x"}), Bulk(Entry("md5", ""), [md5(5)], [6])],
+        # each again, other categories: the first of each stays
+        [Entry("md5", md5(i), "exploitive") for i in range(1, 6)],
+    ]
+    with store.writer(info.id, staged=True) as w:
+        added = sum(w.add(b) for b in batches) + w.flush()
+    assert added == 6
+    got = {
+        e.value: (e.category, e.source_scheme, e.source_category, e.source_id, e.comment)
+        for e in store.iter_entries("a")
+    }
+    assert got == {
+        md5(1): ("cgi", "puente", None, "m1", None),
+        "1" * 40: ("uncategorised", "puente", None, None, "c"),
+        md5(2): ("csam", "vics_us", "1", "m2", None),
+        md5(3): ("csam", "vics_us", "1", None, None),
+        md5(4): ("uncategorised", "puente", None, None, None),
+        md5(5): ("uncategorised", "puente", None, None, None),
+    }
+    (four,) = [e for e in store.iter_entries("a") if e.value == md5(4)]
+    assert four.metadata == {"Series": "x"}
 
 
 def test_staged_writer_without_flush_adds_nothing(engine: Engine) -> None:

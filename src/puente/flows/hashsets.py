@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from puente.hashsets.formats import WRITABLE, detect, get_format
 from puente.hashsets.formats.base import Item, Progress, ReadOptions, atomic_text_writer
 from puente.hashsets.model import (
     CATEGORIES,
+    Bulk,
     Conflicting,
     Entry,
     HashSetInfo,
@@ -115,6 +117,9 @@ def validate_file(path: Path, fmt: str, options: ReadOptions) -> tuple[int, int,
             total += 1
             if len(errors) < MAX_PROBLEMS:
                 errors.append(item)
+        elif isinstance(item, Bulk):
+            rows += item.row_count - 1
+            entries += len(item.values)
         else:
             entries += len(item.entries)
     if total:
@@ -138,7 +143,7 @@ def import_file(
     """Import a hash-set file into the set ``info.name`` (created, or resumed if interrupted)."""
     fmt = resolve_format(path, fmt)
     progress = Progress(path.stat().st_size)
-    options = replace(options or ReadOptions(), progress=progress)
+    options = replace(options or ReadOptions(), progress=progress, bulk=True)
     if strict:
         validate_file(path, fmt, replace(options, progress=None))
 
@@ -181,11 +186,11 @@ def import_file(
     try:
         with store.writer(target.id, staged=True) as writer:
             added: list[int] = []  # counted in the writer thread (staged on SQLite: 0 each)
-            background = BatchWriter[Sequence[Entry]](
+            background = BatchWriter[Sequence[Entry | Bulk]](
                 lambda batch: added.append(writer.add(batch)), name="hashset-writer"
             )
 
-            def put(batch: Sequence[Entry]) -> int:
+            def put(batch: Sequence[Entry | Bulk]) -> int:
                 background.put(batch)
                 return 0
 
@@ -265,7 +270,7 @@ def _finish_import(
 def _stream(
     items: Iterable[Item],
     source: str,
-    write: Callable[[Sequence[Entry]], int],
+    write: Callable[[Sequence[Entry | Bulk]], int],
     finish: Callable[[], int],
     tally: _Tally,
     batch_size: int,
@@ -273,46 +278,147 @@ def _stream(
     on_progress: ProgressCallback | None,
     on_reject: Callable[[RowError], None] | None,
 ) -> None:
-    batch: list[Entry] = []
-    seen: dict[tuple[str, str], tuple[int, str]] = {}
-    for item in items:
-        tally.rows += 1
-        if type(item) is not Row:
-            assert isinstance(item, RowError)
-            tally.reject(item, on_reject)
-            continue
-        line = item.line
-        for entry in item.entries:
-            key = (entry.algorithm, entry.value)
-            first = seen.get(key)
-            if first is None:
-                seen[key] = (line, entry.category)
-                batch.append(entry)
-            elif first[1] != entry.category and first[0] != line:
-                tally.reject(
-                    RowError(
-                        source,
-                        line,
-                        f"{entry.algorithm} {entry.value[:16]}… already given on line {first[0]} "
-                        f"with category {first[1]!r}, here {entry.category!r}",
-                    ),
-                    on_reject,
-                )
-                continue
-            elif first[0] != line and len(tally.notes) < MAX_PROBLEMS:
-                tally.notes.append(RowError(source, line, f"duplicate of line {first[0]}: skipped"))
-            tally.entries += 1
-        if len(batch) >= batch_size:
+    batch: list[Entry | Bulk] = []
+    size = 0  # entries in the batch
+    seen: _Seen = {}  # algorithm -> value -> its first row in this batch
+
+    def write_if_full() -> None:
+        nonlocal batch, size, seen
+        if size >= batch_size:
             tally.added += write(batch)
-            batch = []
-            seen = {}
+            batch, size, seen = [], 0, {}
             if on_progress is not None:
                 on_progress(progress.done, progress.total, tally.entries)
+
+    for item in items:
+        kind = type(item)
+        if kind is Bulk:
+            assert isinstance(item, Bulk)
+            tally.rows += item.row_count
+            start = 0
+            while start < len(item.values):  # in pieces that fill the batch, no further
+                end = start + batch_size - size
+                piece = item if start == 0 and end >= len(item.values) else item.part(start, end)
+                size += _take_bulk(piece, seen, batch, tally, source, on_reject)
+                start = end
+                write_if_full()
+            continue
+        if kind is Row:
+            assert isinstance(item, Row)
+            tally.rows += 1
+            line = item.line
+            for entry in item.entries:
+                first = _first(seen, entry.algorithm, entry.value, line, entry.category)
+                if first is None:
+                    batch.append(entry)
+                    size += 1
+                elif not _repeat(first, entry, line, tally, source, on_reject):
+                    continue
+                tally.entries += 1
+            write_if_full()
+        else:
+            assert isinstance(item, RowError)
+            tally.rows += 1
+            tally.reject(item, on_reject)
     if batch:
         tally.added += write(batch)
     tally.added += finish()
     if on_progress is not None:
         on_progress(progress.total, progress.total, tally.entries)
+
+
+# What _stream remembers of a value's first row in a batch: (line, category), or the Bulk
+# that holds it (looked up only when the value comes again: rare).
+_Origin = tuple[int, str] | Bulk
+_Seen = dict[str, dict[str, _Origin]]
+
+
+def _origin(first: _Origin, value: str) -> tuple[int, str]:
+    if isinstance(first, Bulk):
+        return first.lines[first.values.index(value)], first.template.category
+    return first
+
+
+def _first(seen: _Seen, algorithm: str, value: str, line: int, cat: str) -> tuple[int, str] | None:
+    """The first (line, category) of a value in this batch; None (and recorded) if new."""
+    by_value = seen.get(algorithm)
+    if by_value is None:
+        by_value = seen[algorithm] = {}
+    first = by_value.get(value)
+    if first is None:
+        by_value[value] = (line, cat)
+        return None
+    return _origin(first, value)
+
+
+def _repeat(
+    first: tuple[int, str],
+    entry: Entry,
+    line: int,
+    tally: _Tally,
+    source: str,
+    on_reject: Callable[[RowError], None] | None,
+) -> bool:
+    """A value seen before in the batch: False if rejected (another category), else True."""
+    if first[1] != entry.category and first[0] != line:
+        tally.reject(
+            RowError(
+                source,
+                line,
+                f"{entry.algorithm} {entry.value[:16]}… already given on line {first[0]} "
+                f"with category {first[1]!r}, here {entry.category!r}",
+            ),
+            on_reject,
+        )
+        return False
+    if first[0] != line and len(tally.notes) < MAX_PROBLEMS:
+        tally.notes.append(RowError(source, line, f"duplicate of line {first[0]}: skipped"))
+    return True
+
+
+def _take_bulk(
+    bulk: Bulk,
+    seen: _Seen,
+    batch: list[Entry | Bulk],
+    tally: _Tally,
+    source: str,
+    on_reject: Callable[[RowError], None] | None,
+) -> int:
+    """Add a Bulk's entries to the batch as _stream adds a Row's; returns how many were added.
+
+    A block whose values are all new to the batch is taken whole (the common case, without
+    a Python step per value); otherwise value by value, exactly like rows.
+    """
+    t = bulk.template
+    by_value = seen.get(t.algorithm)
+    if by_value is None:
+        by_value = seen[t.algorithm] = {}
+    values = bulk.values
+    if by_value.keys().isdisjoint(values):
+        before = len(by_value)
+        by_value.update(zip(values, repeat(bulk)))
+        if len(by_value) - before == len(values):
+            batch.append(bulk)
+            tally.entries += len(values)
+            return len(values)
+        for value in values:  # a value twice in the block: undo, go value by value
+            by_value.pop(value, None)
+    kept: list[str] = []
+    lines: list[int] = []
+    ids: list[str | None] = []
+    source_ids = bulk.source_ids or [t.source_id] * len(values)
+    for value, line, source_id in zip(values, bulk.lines, source_ids, strict=True):
+        first = _first(seen, t.algorithm, value, line, t.category)
+        if first is None:
+            kept.append(value)
+            lines.append(line)
+            ids.append(source_id)
+        elif not _repeat(first, replace(t, value=value), line, tally, source, on_reject):
+            continue
+        tally.entries += 1
+    if kept:
+        batch.append(Bulk(t, kept, lines, ids, rows=0))
+    return len(kept)
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ next to Puente's normalised ``category`` so that nothing the curator sent is los
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -150,6 +150,55 @@ class Row:
 
     line: int
     entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Many source rows of one shape read at once (a block of bare hex lines, a run of lean
+    VICS Media records): one entry per value, all alike but for value, line and source id.
+
+    Readers yield it only when asked (``ReadOptions.bulk``): an import then handles a block
+    without building an Entry per row. ``rows`` is how many source rows it stands for (a
+    record with MD5 and SHA1 gives two Bulks: the second counts no rows again).
+    """
+
+    template: Entry  # algorithm, category, scheme… shared by every entry (its value unused)
+    values: list[str]
+    lines: Sequence[int]  # the line of each value
+    source_ids: list[str | None] | None = None  # each value's source id; None: the template's
+    rows: int = -1  # source rows; -1: one per value
+
+    @property
+    def row_count(self) -> int:
+        return len(self.values) if self.rows < 0 else self.rows
+
+    def part(self, start: int, end: int) -> Bulk:
+        """Values ``start:end`` (counting no source rows: the whole Bulk counted them)."""
+        ids = self.source_ids[start:end] if self.source_ids is not None else None
+        return Bulk(self.template, self.values[start:end], self.lines[start:end], ids, rows=0)
+
+    def entries(self) -> Iterator[Entry]:
+        """The entries, one by one (for stores and callers that take entries)."""
+        t = self.template
+        ids = self.source_ids or [t.source_id] * len(self.values)
+        for value, source_id in zip(self.values, ids, strict=True):
+            yield Entry(
+                t.algorithm,
+                value,
+                t.category,
+                t.source_scheme,
+                t.source_category,
+                source_id,
+                t.confirmations,
+                t.first_seen,
+                t.comment,
+                t.metadata or None,
+            )
+
+    def as_rows(self) -> Iterator[Row]:
+        """One Row per value (what a reader yields without ``bulk``)."""
+        for line, entry in zip(self.lines, self.entries(), strict=True):
+            yield Row(line, (entry,))
 
 
 @dataclass(frozen=True)

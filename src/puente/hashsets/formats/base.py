@@ -12,7 +12,7 @@ from typing import IO, Protocol
 
 from puente.errors import FormatError
 from puente.hashsets.categories import CategoryMap, default_category_map
-from puente.hashsets.model import UNCATEGORISED, Entry, HashSetInfo, Row, RowError
+from puente.hashsets.model import UNCATEGORISED, Bulk, Entry, HashSetInfo, Row, RowError
 
 # Longest line read as a whole; a longer one is reported and skipped without holding it.
 MAX_LINE = 64 * 1024
@@ -36,9 +36,11 @@ class ReadOptions:
     category: str = UNCATEGORISED  # for formats that carry none (text)
     algorithm: str | None = None  # for text: force an algorithm (e.g. pdq for 64-hex lines)
     progress: Progress | None = field(default=None, compare=False)
+    # Readers that can may yield Bulk items (many rows of one shape) besides Row/RowError.
+    bulk: bool = False
 
 
-Item = Row | RowError
+Item = Row | RowError | Bulk
 
 
 class Reader(Protocol):
@@ -67,42 +69,94 @@ def check_not_empty(path: Path) -> None:
         raise FormatError(str(path), "file is empty (0 bytes)")
 
 
+BLOCK = 1 << 20
+
+
+def iter_blocks(
+    path: Path, block: int = BLOCK, progress: Progress | None = None
+) -> Iterator[tuple[int, bytes | int]]:
+    """(number of the first line, whole lines) for the file in blocks of about ``block`` bytes.
+
+    The first line's UTF-8 byte-order mark is removed; the last line may lack its newline. A
+    line longer than ``block`` is consumed without being held and given as its length (an int).
+    """
+    with path.open("rb") as fh:
+        number = 1
+        carry = b""
+        first = True
+        while True:
+            data = fh.read(block)
+            if progress is not None:
+                progress.done = fh.tell()
+            if first:
+                first = False
+                if data.startswith(BOM):
+                    data = data[len(BOM) :]
+            if not data:
+                if carry:
+                    yield number, carry
+                return
+            data = carry + data if carry else data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) <= block:
+                    carry = data  # a line longer than one read, shorter than a block
+                    continue
+                # One line longer than a block: count it, never hold it.
+                length = len(data)
+                while True:
+                    more = fh.read(block)
+                    end = more.find(b"\n")
+                    if end >= 0 or not more:
+                        length += end + 1 if end >= 0 else 0
+                        carry = more[end + 1 :] if end >= 0 else b""
+                        break
+                    length += len(more)
+                if progress is not None:
+                    progress.done = fh.tell()
+                yield number, length
+                number += 1
+                continue
+            carry = data[cut:]
+            yield number, data[:cut]
+            number += data.count(b"\n", 0, cut)
+
+
+def block_lines(
+    number: int, data: bytes, max_line: int = MAX_LINE
+) -> Iterator[tuple[int, str | None, int]]:
+    """The lines of one block as iter_lines gives them, numbered from ``number``."""
+    lines = data.split(b"\n")
+    last = len(lines) - 1
+    if data.endswith(b"\n"):
+        lines.pop()  # nothing after the last newline
+        last = -1
+    for offset, raw in enumerate(lines):
+        if len(raw) > max_line:
+            yield number + offset, None, len(raw) + (offset != last)
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number + offset, None, -1
+            continue
+        yield number + offset, text.rstrip("\r"), len(raw) + (offset != last)
+
+
 def iter_lines(
     path: Path, max_line: int = MAX_LINE, progress: Progress | None = None
 ) -> Iterator[tuple[int, str | None, int]]:
     """(line number, text or None when too long / not UTF-8, raw length) for every line.
 
     The first line's UTF-8 byte-order mark is removed. A line longer than ``max_line`` bytes
-    is consumed in chunks and never held whole, so a 1 GB line costs no memory.
+    is reported (text None) and a very long one is never held whole, so a 1 GB line costs
+    no memory.
     """
-    with path.open("rb") as fh:
-        number = 0
-        while True:
-            raw = fh.readline(max_line + 1)
-            if not raw:
-                if progress is not None:
-                    progress.done = fh.tell()
-                return
-            number += 1
-            if number == 1 and raw.startswith(BOM):
-                raw = raw[3:]
-            length = len(raw)
-            if progress is not None and not number & 1023:
-                progress.done = fh.tell()
-            if length > max_line and not raw.endswith(b"\n"):
-                while True:
-                    more = fh.readline(1 << 20)
-                    length += len(more)
-                    if not more or more.endswith(b"\n"):
-                        break
-                yield number, None, length
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield number, None, -1
-                continue
-            yield number, text.rstrip("\r\n"), length
+    for number, data in iter_blocks(path, progress=progress):
+        if isinstance(data, int):
+            yield number, None, data
+        else:
+            yield from block_lines(number, data, max_line)
 
 
 def long_or_undecodable(source: str, number: int, length: int) -> RowError:

@@ -20,6 +20,7 @@ CHUNK = 1 << 20
 SLACK = 1 << 20
 MAX_RECORD = 256 << 20
 _WS = re.compile(r"[ \t\r\n]*")
+_COMMA = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 
 
 class JsonStream:
@@ -154,10 +155,27 @@ class JsonStream:
         if self.peek() == "]":
             self.pos += 1
             return
+        decode = self._decoder.raw_decode
         while True:
             self.skip_ws()
             line = self.line()
             yield line, self._value()
+            # The elements that lie whole in the buffer are decoded in a tight loop; the
+            # careful path below takes over at the buffer's end, the array's end or an error.
+            buf = self.buf
+            size = len(buf)
+            while (m := _COMMA.match(buf, self.pos)) is not None:
+                start = m.end()
+                try:
+                    obj, end = decode(buf, start)
+                except json.JSONDecodeError:
+                    break
+                if end >= size and not self.eof:
+                    break  # a number cut by the buffer's end would decode short
+                self.pos = start
+                line = self.line()
+                self.pos = end
+                yield line, obj
             nxt = self.peek()
             if nxt == ",":
                 self.pos += 1

@@ -20,17 +20,18 @@ from pathlib import Path
 from typing import IO
 
 from puente.errors import FormatError, InvalidHash, UnknownAlgorithm
-from puente.hashing.base import HashAlgorithm
+from puente.hashing.base import HashAlgorithm, HexDigest
 from puente.hashing.registry import algorithm_for_hex_length, get_algorithm
 from puente.hashsets.formats.base import (
     Format,
     Item,
     ReadOptions,
+    block_lines,
     check_not_empty,
-    iter_lines,
+    iter_blocks,
     long_or_undecodable,
 )
-from puente.hashsets.model import CATEGORIES, Entry, HashSetInfo, Row, RowError
+from puente.hashsets.model import CATEGORIES, Bulk, Entry, HashSetInfo, Row, RowError
 
 NAME = "text"
 # "# algorithm: pdq" — the algorithm of the following lines ("auto": by length again)
@@ -62,10 +63,9 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     category = options.category
     found = False
     first = True
-    for number, text, length in iter_lines(path, progress=options.progress):
-        if text is None:
-            yield long_or_undecodable(source, number, length)
-            continue
+
+    def parse(number: int, text: str) -> Item | None:
+        nonlocal declared, found, first
         line = text.strip()
         if line.startswith("#") and (m := DIRECTIVE.fullmatch(line)):
             name = m["name"].lower()
@@ -73,9 +73,9 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
                 declared = None if name == "auto" else get_algorithm(name)
             except UnknownAlgorithm as exc:
                 raise FormatError(source, str(exc), number) from None
-            continue
+            return None
         if not line or line.startswith("#"):
-            continue
+            return None
         if first:
             first = False
             if line[0] in "{[":
@@ -102,12 +102,70 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
                 algo = found_algo
             value = algo.normalise(token)
         except (InvalidHash, UnknownAlgorithm) as exc:
-            yield RowError(source, number, str(exc))
-            continue
+            return RowError(source, number, str(exc))
         found = True
-        yield Row(number, (Entry(algo.name, value, category, "puente", None),))
+        return Row(number, (Entry(algo.name, value, category, "puente", None),))
+
+    for number, data in iter_blocks(path, progress=options.progress):
+        if isinstance(data, int):
+            yield long_or_undecodable(source, number, data)
+            continue
+        if options.bulk:
+            algo = forced or declared
+            values = _hex_block(data, by_length if algo is None else None, algo)
+            if values is not None:
+                algo_name, hexes = values
+                first = False
+                found = True
+                template = Entry(algo_name, "", category, "puente", None)
+                yield Bulk(template, hexes, range(number, number + len(hexes)))
+                continue
+        for line_number, text, length in block_lines(number, data):
+            if text is None:
+                yield long_or_undecodable(source, line_number, length)
+                continue
+            item = parse(line_number, text)
+            if item is not None:
+                yield item
     if not found and first:
         raise FormatError(source, "no hash lines found (only blank lines or comments)")
+
+
+_HEX_AND_EOL = b"0123456789abcdefABCDEF\r\n"
+
+
+def _hex_block(
+    data: bytes, by_length: dict[int, HashAlgorithm] | None, algo: HashAlgorithm | None
+) -> tuple[str, list[str]] | None:
+    """(algorithm, lowercase values) when every line of ``data`` is one bare hex value of the
+    same length (LF or CRLF, each line ended), else None: the block is read line by line.
+
+    ``by_length`` picks the algorithm from the length (no directive, nothing forced);
+    otherwise ``algo`` must be a hex digest of that length.
+    """
+    eol = data.find(b"\n")
+    if eol <= 0 or not data.endswith(b"\n"):
+        return None
+    crlf = data[eol - 1] == 0x0D
+    width = eol - crlf
+    if by_length is not None:
+        chosen = by_length.get(width)
+    else:
+        chosen = algo if isinstance(algo, HexDigest) and algo.hex_length == width else None
+    if chosen is None:
+        return None
+    stride = width + 1 + crlf
+    count = len(data) // stride
+    # Every byte is hex or an end of line, and the ends of line sit exactly every stride.
+    if count * stride != len(data) or data.translate(None, _HEX_AND_EOL):
+        return None
+    if data[stride - 1 :: stride].count(b"\n") != count:
+        return None
+    if crlf and data[stride - 2 :: stride].count(b"\r") != count:
+        return None
+    if not crlf and b"\r" in data:
+        return None
+    return chosen.name, data.lower().decode("ascii").split()
 
 
 def write(out: IO[str], info: HashSetInfo, entries: Iterable[Entry]) -> int:

@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from puente.errors import FormatError, InputError
+from puente.hashing.base import HashAlgorithm
 from puente.hashing.registry import get_algorithm
 from puente.hashsets.categories import Scheme
 from puente.hashsets.formats.base import (
@@ -29,7 +30,7 @@ from puente.hashsets.formats.base import (
     flag,
 )
 from puente.hashsets.formats.jsonstream import JsonStream
-from puente.hashsets.model import Entry, HashSetInfo, Row, RowError
+from puente.hashsets.model import Bulk, Entry, HashSetInfo, Row, RowError
 
 V1_KEY = "odata.metadata"
 V2_KEY = "@odata.context"
@@ -235,10 +236,14 @@ def read(path: Path, options: ReadOptions, *, expect: str | None = None) -> Iter
                     )
                 saw_value = True
                 scheme = _scheme(dialect, options, source)
-                for item_line, item in stream.array_items("value"):
-                    if dialect.kind == "Cases":
+                records = stream.array_items("value")
+                if dialect.kind == "Cases":
+                    for item_line, item in records:
                         yield from _case(source, item_line, item, scheme)
-                    else:
+                elif options.bulk:
+                    yield from _media_bulk(source, records, scheme)
+                else:
+                    for item_line, item in records:
                         yield _media(source, item_line, item, scheme)
             else:
                 stream.value()  # other top-level keys are not needed
@@ -255,6 +260,100 @@ def _media(source: str, line: int, record: Any, scheme: Scheme) -> Item:
         return Row(line, media_entries(record, scheme))
     except (InputError, ValueError) as exc:
         return RowError(source, line, str(exc))
+
+
+# A lean Media record (only these keys) is read in bulk; any other goes through media_entries.
+_LEAN_KEYS = frozenset({"MediaID", "Category", "MD5", "SHA1", "SHA256"})
+_LEAN_HASHES = (("MD5", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"))
+_RUN = 4096  # records per Bulk at most
+_NO_RUN = object()
+
+
+def _lean(
+    record: Any, algorithms: list[tuple[str, HashAlgorithm]]
+) -> tuple[str | None, str | None, list[tuple[str, str]]] | None:
+    """(source category, media id, [(algorithm, value)]) of a lean, valid record, else None.
+
+    Gives what media_entries gives for such a record; anything else (other keys, a bad
+    value, no hash) returns None and is read by media_entries, errors included.
+    """
+    if type(record) is not dict or not record.keys() <= _LEAN_KEYS:
+        return None
+    category = record.get("Category")
+    if category is not None:
+        if type(category) is int:
+            category = str(category)
+        elif type(category) is str:
+            category = category.strip()
+        else:
+            return None
+    media_id = record.get("MediaID")
+    hashes = []
+    for name, algorithm in algorithms:
+        raw = record.get(name)
+        if raw is None or raw == "":
+            continue
+        if type(raw) is not str:
+            return None
+        try:
+            hashes.append((algorithm.name, algorithm.normalise(raw)))
+        except InputError:
+            return None
+    if not hashes:
+        return None
+    return category, None if media_id is None else str(media_id), hashes
+
+
+def _media_bulk(source: str, records: Iterator[tuple[int, Any]], scheme: Scheme) -> Iterator[Item]:
+    """Media records as Bulk runs (consecutive lean records with one Category), else Rows.
+
+    Order is kept: a run is yielded before any record that does not belong to it.
+    """
+    algorithms = [(name, get_algorithm(algo)) for name, algo in _LEAN_HASHES]
+    run_category: object = _NO_RUN
+    category = ""
+    runs: dict[str, tuple[list[str], list[int], list[str | None]]] = {}
+    rows = 0
+
+    def bulks() -> Iterator[Bulk]:
+        first = True
+        for algo, (values, lines, ids) in runs.items():
+            template = Entry(algo, "", category, scheme.name, cast(str | None, run_category))
+            yield Bulk(template, values, lines, ids, rows=rows if first else 0)
+            first = False
+
+    for line, record in records:
+        lean = _lean(record, algorithms)
+        if lean is not None and lean[0] != run_category:
+            if runs:
+                yield from bulks()
+                runs, rows = {}, 0
+            try:
+                category = scheme.map(lean[0])
+                run_category = lean[0]
+            except InputError:
+                run_category, lean = _NO_RUN, None
+        if lean is None:
+            if runs:
+                yield from bulks()
+                runs, rows = {}, 0
+            run_category = _NO_RUN
+            yield _media(source, line, record, scheme)
+            continue
+        media_id = lean[1]
+        for algo, value in lean[2]:
+            run = runs.get(algo)
+            if run is None:
+                run = runs[algo] = ([], [], [])
+            run[0].append(value)
+            run[1].append(line)
+            run[2].append(media_id)
+        rows += 1
+        if rows >= _RUN:
+            yield from bulks()
+            runs, rows = {}, 0
+    if runs:
+        yield from bulks()
 
 
 def _case(source: str, line: int, case: Any, scheme: Scheme) -> Iterator[Item]:
