@@ -10,7 +10,7 @@ import filetype
 import pytest
 from filetype.types import TYPES
 
-from puente.ingest.detect import _FIRST_BYTES, archive_format, detect_kind
+from puente.ingest.detect import _FIRST_BYTES, _PREFIXES, _SECOND_BYTES, archive_format, detect_kind
 
 # detect_kind skips filetype for heads none of its matchers can match; that screen was
 # written against these matchers. A filetype upgrade that changes them must be reviewed.
@@ -125,14 +125,63 @@ def test_screen_agrees_with_filetype_on_random_heads() -> None:
 
 @pytest.mark.slow
 def test_screen_agrees_with_filetype_on_every_two_byte_prefix() -> None:
-    # Every first byte the screen rejects, with every second byte, never matches.
+    # Every two-byte prefix the screen rejects, with random bytes after it, never matches.
     rng = random.Random(2)
-    for first in sorted(set(range(256)) - _FIRST_BYTES):
+    for first in range(256):
         for second in range(256):
-            head = bytes([first, second]) + rng.randbytes(30)
-            guess = filetype.guess(head)
-            if guess is not None and not _fake_bmp(head, guess.mime):
-                assert detect_kind(head) == guess.mime
+            if bytes([first, second]) in _PREFIXES:
+                continue
+            for length in (30, 600):
+                head = bytes([first, second]) + rng.randbytes(length)
+                guess = filetype.guess(head)
+                if guess is not None and not _fake_bmp(head, guess.mime):
+                    assert detect_kind(head) == guess.mime
+
+
+def test_two_byte_screen_refines_the_first_byte_screen() -> None:
+    # Two separate readings of filetype's matchers: the same first bytes.
+    assert set(_SECOND_BYTES) == set(_FIRST_BYTES)
+    assert all(len(seconds) == len(set(seconds)) for seconds in _SECOND_BYTES.values())
+
+
+# One head per filetype matcher family the two-byte screen lets through.
+_MATCHED_HEADS = [
+    b"ID3\x04" + bytes(40),  # mp3
+    b"\xff\xfb\x90" + bytes(40),  # mp3 frame
+    b"\xff\xf1" + bytes(40),  # aac
+    b"\x1f\x9d" + bytes(40),  # Z
+    b"MZ" + bytes(40),  # exe
+    b"SQLite format 3\x00" + bytes(40),
+    b"Rar!\x1a\x07\x00" + bytes(40),
+    b"\x28\xb5\x2f\xfd" + bytes(40),  # zstd frame
+    b"\x50\x2a\x4d\x18\x00\x00\x00\x00\x28\xb5\x2f\xfd" + bytes(40),  # zstd skippable
+    b"\x04\x22\x4d\x18" + bytes(40),  # lz4
+    b"wOFF\x00\x01\x00\x00" + bytes(40),
+    b"OggS" + bytes(40),
+    b"fLaC" + bytes(40),
+    b"RIFF\x00\x00\x00\x00WAVE" + bytes(40),
+    b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(40),
+    b"II*\x00\x08\x00\x00\x00\x00\x00" + bytes(40),  # tiff
+    b"MM\x00*\x00\x00\x00\x08\x00\x00" + bytes(40),  # tiff
+    b"%!PS-Adobe" + bytes(40),
+    b"\xef\xbb\xbf%PDF-1.4" + bytes(40),
+    b"\x7fELF" + bytes(60),
+    b"\x00\x00\x01\xba" + bytes(40),  # mpeg
+    b"\x00\x01\x00\x00\x00" + bytes(40),  # ttf
+    b"\x00asm\x01\x00\x00\x00" + bytes(40),  # wasm
+    b"\x1aE\xdf\xa3" + b"\x42\x82\x84webm" + bytes(40),
+    b"8BPS" + bytes(40),  # psd
+    b"\xfd7zXZ\x00" + bytes(40),
+    b"BZh9" + bytes(40),
+]
+
+
+@pytest.mark.parametrize("head", _MATCHED_HEADS)
+def test_heads_through_the_screen_get_filetypes_answer(head: bytes) -> None:
+    guess = filetype.guess(head)
+    assert guess is not None, head[:12]
+    assert head[:2] in _PREFIXES
+    assert detect_kind(head) == guess.mime
 
 
 def _zip() -> bytes:

@@ -55,6 +55,10 @@ class Hasher:
     def digests(self) -> Digests:
         return Digests(self._md5.hexdigest(), self._sha1.hexdigest(), self._sha256.hexdigest())
 
+    def hexdigests(self) -> tuple[str, str, str]:
+        """(md5, sha1, sha256) as lowercase hex, without building a Digests."""
+        return self._md5.hexdigest(), self._sha1.hexdigest(), self._sha256.hexdigest()
+
 
 def hash_stream(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> tuple[Digests, int]:
     """Read ``stream`` to its end once; return its digests and the number of bytes read."""

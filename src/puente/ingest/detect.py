@@ -33,9 +33,60 @@ _FIRST_BYTES = frozenset(
 )
 
 
+# The first two bytes each matcher needs, read from filetype 1.2.0's matchers (first byte:
+# second bytes): 1 random head in ~800 gets past this, 1 in 4.5 got past the first byte.
+_SECOND_BYTES: dict[int, bytes] = {
+    0x00: b"\x00\x01\x61",  # jpx ico m4v mpeg / ttf / wasm
+    0x04: b"\x22",  # lz4
+    0x1A: b"\x45",  # mkv webm
+    0x1F: b"\x8b\xa0\x9d",  # gz / Z
+    0x21: b"\x3c",  # deb ar
+    0x22: b"\xb5",  # zstd (0x22-0x28)
+    0x23: b"\x21\xb5",  # amr / zstd
+    0x24: b"\xb5",
+    0x25: b"\x50\x21\xb5",  # pdf / ps / zstd
+    0x26: b"\xb5",
+    0x27: b"\xb5",
+    0x28: b"\xb5",
+    0x30: b"\x26",  # wmv
+    0x37: b"\x7a",  # 7z
+    0x38: b"\x42",  # psd
+    0x41: b"\x43",  # dwg
+    0x42: b"\x4d\x5a",  # bmp / bz2
+    0x43: b"\x57\x72",  # swf / crx
+    0x46: b"\x4f\x4c\x57",  # aiff / flv / swf
+    0x47: b"\x49",  # gif
+    0x49: b"\x49\x44\x53",  # tiff cr2 jxr / mp3 / cab
+    0x4C: b"\x5a",  # lz
+    0x4D: b"\x4d\x54\x34\x5a\x53",  # tiff cr2 / midi / m4a / exe / cab
+    0x4E: b"\x45",  # nes
+    0x4F: b"\x67\x54",  # ogg / otf
+    0x66: b"\x4c\x74",  # flac / 3gp
+    0x67: b"\x69",  # xcf
+    0x77: b"\x4f",  # woff woff2
+    0x7B: b"\x5c",  # rtf
+    0x7F: b"\x45",  # elf
+    0x89: b"\x50\x4c",  # png apng / lzop
+    0xCE: b"\xb2",  # br
+    0xD0: b"\xcf",  # doc xls ppt
+    0xED: b"\xab",  # rpm
+    0xEF: b"\xbb",  # pdf after a UTF-8 BOM
+    0xFD: b"\x37",  # xz
+    0xFF: b"\xd8\xf1\xf9\xf2\xf3\xfb",  # jpeg / aac / mp3
+    # zstd skippable frames: 0x5? 0x2A; and zip & co ("PK"), webp wav avi ("RI"), rar, sqlite
+    **{first: b"\x2a" for first in range(0x50, 0x60)},
+    0x50: b"\x4b\x2a",
+    0x52: b"\x49\x61\x2a",
+    0x53: b"\x51\x2a",
+}
+_PREFIXES = frozenset(
+    bytes([first, second]) for first, seconds in _SECOND_BYTES.items() for second in seconds
+)
+
+
 def _filetype_may_match(head: bytes) -> bool:
     return (
-        head[0] in _FIRST_BYTES
+        head[:2] in _PREFIXES
         or head[4:8] == b"ftyp"  # ISO BMFF: mp4, mov, heic, avif, m4a
         or head[128:131] == b"DIC"  # DICOM
         or head[257:262] == b"ustar"  # tar

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from puente.hashing.crypto import Digests
 
@@ -24,6 +24,7 @@ __all__ = [
     "decode_path",
     "display_path",
     "encode_path",
+    "item_from_fields",
 ]
 
 OK = "ok"
@@ -94,6 +95,37 @@ class Item:
     pdq: PdqResult | None = None
     vpdq: VpdqResult | None = None
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Items cross from the hashing workers to the main process, one per file: a flat
+        # tuple (digests inlined) pickles and unpickles in about 2/3 of the time of the
+        # default (a state dict plus a nested Digests).
+        d = self.__dict__
+        digests = d["digests"]
+        if digests is None:
+            md5 = sha1 = sha256 = None
+        else:
+            md5, sha1, sha256 = digests.md5, digests.sha1, digests.sha256
+        return (
+            item_from_fields,
+            (
+                d["path"],
+                d["size"],
+                d["mtime"],
+                d["atime"],
+                d["ctime"],
+                d["kind"],
+                md5,
+                sha1,
+                sha256,
+                d["status"],
+                d["detail"],
+                d["depth"],
+                d["container"],
+                d["pdq"],
+                d["vpdq"],
+            ),
+        )
+
     @property
     def display(self) -> str:
         return display_path(self.path)
@@ -102,6 +134,57 @@ class Item:
     def top_level(self) -> str:
         """Path of the top-level evidence file this item belongs to."""
         return self.path.split(MEMBER_SEPARATOR, 1)[0]
+
+
+_new = object.__new__
+_set_attribute = object.__setattr__
+
+
+def item_from_fields(
+    path: str,
+    size: int | None,
+    mtime: float | None,
+    atime: float | None,
+    ctime: float | None,
+    kind: str,
+    md5: str | None,
+    sha1: str | None,
+    sha256: str | None,
+    status: str,
+    detail: str | None,
+    depth: int,
+    container: str | None,
+    pdq: PdqResult | None,
+    vpdq: VpdqResult | None,
+) -> Item:
+    """An Item from its fields, digests inlined (None: no digests): what unpickling an Item
+    calls (see Item.__reduce__), and what the scanner makes one with. The fields are set at
+    once, not one by one through the frozen dataclass's __init__ (2.9 -> 1.7 us)."""
+    digests: Digests | None = None
+    if md5 is not None:
+        digests = _new(Digests)
+        _set_attribute(digests, "__dict__", {"md5": md5, "sha1": sha1, "sha256": sha256})
+    item = _new(Item)
+    _set_attribute(
+        item,
+        "__dict__",
+        {
+            "path": path,
+            "size": size,
+            "mtime": mtime,
+            "atime": atime,
+            "ctime": ctime,
+            "kind": kind,
+            "digests": digests,
+            "status": status,
+            "detail": detail,
+            "depth": depth,
+            "container": container,
+            "pdq": pdq,
+            "vpdq": vpdq,
+        },
+    )
+    return item
 
 
 def encode_path(path: str) -> bytes:

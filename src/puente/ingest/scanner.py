@@ -24,15 +24,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from puente.errors import EvidenceError
 from puente.hashing.crypto import CHUNK_SIZE, Hasher, open_readonly
 from puente.ingest.archives import ArchiveReader, summarise
 from puente.ingest.detect import HEAD_SIZE, archive_format, detect_kind
-from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits
+from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits, item_from_fields
 
 if TYPE_CHECKING:
     from puente.ingest.perceptual import PerceptualPolicy
@@ -48,9 +47,11 @@ _BATCH_FILES = 128
 _BATCH_BYTES = 8 * 1024**2
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """A regular file found by the walk, with the stat the walk saw."""
+class _Entry(NamedTuple):
+    """A regular file found by the walk, with the stat the walk saw.
+
+    A NamedTuple, not a dataclass: one is made in the main process and pickled to a
+    worker for every file, and a tuple costs a third of that."""
 
     path: str  # absolute (str with surrogateescape)
     rel: str
@@ -220,14 +221,15 @@ def _changed(entry: _Entry, before: os.stat_result, after: os.stat_result, read:
 _local = threading.local()
 
 
-def _buffer() -> memoryview:
+def _buffer() -> tuple[memoryview, list[memoryview]]:
     """One read buffer per thread, reused: allocating 1 MiB per small file costs more
-    than hashing it."""
-    view: memoryview | None = getattr(_local, "view", None)
-    if view is None:
+    than hashing it. Also the one-element list os.readv() wants, made once."""
+    cached: tuple[memoryview, list[memoryview]] | None = getattr(_local, "buffer", None)
+    if cached is None:
         view = memoryview(bytearray(CHUNK_SIZE))
-        _local.view = view
-    return view
+        cached = (view, [view])
+        _local.buffer = cached
+    return cached
 
 
 def scan_file(
@@ -248,58 +250,69 @@ def scan_file(
         else:
             why = f"not opened: {_describe(exc)}"
         return [_item(entry.rel, None, kind="unknown", status=ERROR, detail=why)]
-    with os.fdopen(fd, "rb", buffering=0) as stream:
+    try:
+        return _scan_open(fd, entry, limits, perceptual)
+    finally:
+        os.close(fd)
+
+
+def _scan_open(
+    fd: int, entry: _Entry, limits: Limits, perceptual: PerceptualPolicy | None
+) -> list[Item]:
+    # The read loop works on the descriptor (os.readv into one reused buffer): a file
+    # object per file cost more than the read of a small file. Only archives get one.
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return [_special(entry.rel, entry.path, before)]
+        hasher = Hasher()
+        update = hasher.update
+        view, buffers = _buffer()
+        full = len(view)
+        n = os.readv(fd, buffers)
+        head = bytes(view[: min(n, HEAD_SIZE)])
+        # An image's bytes are kept to be decoded for PDQ: the bytes hashed are the
+        # bytes decoded, read once (O_NOATIME), never a second open of the evidence.
+        keep: list[bytes] | None = None
+        if n and perceptual is not None and _keep_image(head, entry.size, perceptual):
+            keep = []
+        while n:
+            chunk = view if n == full else view[:n]
+            if keep is not None:
+                keep.append(bytes(chunk))
+            update(chunk)
+            n = os.readv(fd, buffers)
+            if n and len(head) < HEAD_SIZE:  # a short read: the head is not complete yet
+                head += bytes(view[: min(n, HEAD_SIZE - len(head))])
+        after = os.fstat(fd)
+    except OSError as exc:
+        st = None
+        with contextlib.suppress(OSError):
+            st = os.fstat(fd)
+        return [
+            _item(
+                entry.rel,
+                st,
+                kind="unknown",
+                status=ERROR,
+                detail=f"read failed: {_describe(exc)}",
+            )
+        ]
+    kind = detect_kind(head)
+    changed = _changed(entry, before, after, hasher.size)
+    if changed is not None:
+        return [_item(entry.rel, after, kind=kind, status=ERROR, detail=changed)]
+    items: list[Item] = []
+    status: str = OK
+    detail: str | None = None
+    fmt = archive_format(head)
+    if fmt is not None:
         try:
-            before = os.fstat(fd)
-            if not stat.S_ISREG(before.st_mode):
-                return [_special(entry.rel, entry.path, before)]
-            hasher = Hasher()
-            head = b""
-            view = _buffer()
-            # An image's bytes are kept to be decoded for PDQ: the bytes hashed are the
-            # bytes decoded, read once (O_NOATIME), never a second open of the evidence.
-            keep: list[bytes] | None = None
-            first = True
-            while True:
-                n = stream.readinto(view)
-                if not n:
-                    break
-                if len(head) < HEAD_SIZE:
-                    head += bytes(view[: min(n, HEAD_SIZE - len(head))])
-                if first:
-                    first = False
-                    if perceptual is not None and _keep_image(head, entry.size, perceptual):
-                        keep = []
-                if keep is not None:
-                    keep.append(bytes(view[:n]))
-                hasher.update(view[:n])
-            after = os.fstat(fd)
-        except OSError as exc:
-            st = None
-            with contextlib.suppress(OSError):
-                st = os.fstat(fd)
-            return [
-                _item(
-                    entry.rel,
-                    st,
-                    kind="unknown",
-                    status=ERROR,
-                    detail=f"read failed: {_describe(exc)}",
-                )
-            ]
-        kind = detect_kind(head)
-        changed = _changed(entry, before, after, hasher.size)
-        if changed is not None:
-            return [_item(entry.rel, after, kind=kind, status=ERROR, detail=changed)]
-        items: list[Item] = []
-        status: str = OK
-        detail: str | None = None
-        fmt = archive_format(head)
-        if fmt is not None:
-            try:
-                stream.seek(0)
-                # Archive parsers make many small reads (headers): buffer them.
-                buffered = io.BufferedReader(stream, buffer_size=1 << 16)
+            os.lseek(fd, 0, os.SEEK_SET)
+            # Archive parsers make many small reads (headers): buffer them. The descriptor
+            # stays the caller's to close.
+            stream = os.fdopen(fd, "rb", buffering=0, closefd=False)
+            with stream, io.BufferedReader(stream, buffer_size=1 << 16) as buffered:
                 gen = ArchiveReader(limits, perceptual=perceptual).read(
                     fmt, buffered, entry.rel, 0, hasher.size
                 )
@@ -309,32 +322,36 @@ def scan_file(
                     except StopIteration as stop:
                         problems = stop.value
                         break
-            except OSError as exc:
-                problems = [(ERROR, f"archive read failed: {_describe(exc)}")]
-            except Exception as exc:
-                # A parser bug on hostile input must not end the scan of the evidence;
-                # it is recorded against the archive like any other damage.
-                problems = [(ERROR, f"archive read failed unexpectedly: {_describe(exc)}")]
-            if problems:
-                status, detail = summarise(problems)
-        mtime, atime, ctime = _times(before)
-        item = Item(
-            path=entry.rel,
-            size=hasher.size,
-            mtime=mtime,
-            atime=atime,
-            ctime=ctime,
-            kind=kind,
-            digests=hasher.digests(),
-            status=status,
-            detail=detail,
-            depth=0,
-            container=None,
-        )
-        if perceptual is not None and fmt is None:
-            item = _perceive(item, entry, keep, perceptual)
-        items.append(item)
-        return items
+        except OSError as exc:
+            problems = [(ERROR, f"archive read failed: {_describe(exc)}")]
+        except Exception as exc:
+            # A parser bug on hostile input must not end the scan of the evidence;
+            # it is recorded against the archive like any other damage.
+            problems = [(ERROR, f"archive read failed unexpectedly: {_describe(exc)}")]
+        if problems:
+            status, detail = summarise(problems)
+    md5, sha1, sha256 = hasher.hexdigests()
+    item = item_from_fields(
+        entry.rel,
+        hasher.size,
+        before.st_mtime,
+        before.st_atime,
+        before.st_ctime,
+        kind,
+        md5,
+        sha1,
+        sha256,
+        status,
+        detail,
+        0,
+        None,
+        None,
+        None,
+    )
+    if perceptual is not None and fmt is None:
+        item = _perceive(item, entry, keep, perceptual)
+    items.append(item)
+    return items
 
 
 # First bytes an image format can start with (JPEG, PNG, GIF, BMP, TIFF, WebP/RIFF); ISO

@@ -12,13 +12,18 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from puente.hashing.base import HexDigest
 from puente.hashing.registry import get_algorithm
 from puente.hashsets.model import HashSetSummary
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy is imported where a digest table is built or searched, not with this module: a
+# scan without hash sets never needs it (~0.1 s of every such scan's start-up).
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class _HexTable:
     """
 
     def __init__(self, width: int) -> None:
+        import numpy as np
+
         self.width = width
         self._chunks: list[bytes] = []
         self._codes: list[int] = []
@@ -66,6 +73,8 @@ class _HexTable:
             self._flush()
 
     def _flush(self) -> None:
+        import numpy as np
+
         if not self._chunks:
             return
         keys = np.frombuffer(b"".join(self._chunks), dtype=f"S{self.width}")
@@ -73,6 +82,8 @@ class _HexTable:
         self._chunks, self._codes = [], []
 
     def finish(self) -> None:
+        import numpy as np
+
         self._flush()
         if self._parts:
             self.keys = np.concatenate([k for k, _ in self._parts])
@@ -100,6 +111,8 @@ class _HexTable:
         ``exact``: keys[left] equals the query (memberships: remaining[left] from left).
         ``collision``: same 8-byte prefix but another digest first; resolved by the caller.
         """
+        import numpy as np
+
         n = len(self.keys)
         if n == 0:
             none = np.zeros(len(query), dtype=bool)
@@ -123,6 +136,8 @@ class _HexTable:
 
 def _prefix(keys: npt.NDArray[np.bytes_], width: int) -> npt.NDArray[np.uint64]:
     """First 8 bytes of each digest as big-endian integers (sorts like the bytes)."""
+    import numpy as np
+
     raw = np.frombuffer(keys.tobytes(), dtype=np.uint8).reshape(-1, width)
     head = np.ascontiguousarray(raw[:, :8]) if width >= 8 else np.pad(raw, ((0, 0), (0, 8 - width)))
     return head.view(">u8").ravel().astype(np.uint64)
@@ -224,6 +239,8 @@ class ExactIndex:
         group: list[tuple[str, str]],
         result: dict[tuple[str, str], tuple[Membership, ...]],
     ) -> None:
+        import numpy as np
+
         width = table.width
         values = list(map(_SECOND, group))
         valid: npt.NDArray[np.bool_] | None = None

@@ -8,54 +8,55 @@ same (country, institution, date) again is a Conflict unless ``replace=True``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, Engine, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
 
 from puente.capacity.model import Answer, Assessment
 from puente.errors import Conflict, NotFound
-from puente.store.base import Base
+from puente.store.base import METADATA
 
 TZ = sa.DateTime(timezone=True)
 
 
-class AssessmentRow(Base):
-    __tablename__ = "capacity_assessments"
-    __table_args__ = (
-        UniqueConstraint(
-            "country", "institution", "assessed_on", name="uq_capacity_assessments_key"
-        ),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    country: Mapped[str] = mapped_column(String(2), index=True)
-    institution: Mapped[str] = mapped_column(String(20))
-    assessed_on: Mapped[date] = mapped_column(Date)
-    template_version: Mapped[str] = mapped_column(String(20))
-    lang: Mapped[str] = mapped_column(String(2))
-    institution_name: Mapped[str] = mapped_column(Text)
-    respondent: Mapped[str] = mapped_column(Text)
-    fictitious: Mapped[bool] = mapped_column(Boolean)
-    source: Mapped[str] = mapped_column(Text)
-    imported_at: Mapped[datetime] = mapped_column(TZ)
-    imported_by: Mapped[str] = mapped_column(String(200))
+ASSESSMENTS = sa.Table(
+    "capacity_assessments",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("country", String(2), index=True, nullable=False),
+    sa.Column("institution", String(20), nullable=False),
+    sa.Column("assessed_on", Date, nullable=False),
+    sa.Column("template_version", String(20), nullable=False),
+    sa.Column("lang", String(2), nullable=False),
+    sa.Column("institution_name", Text, nullable=False),
+    sa.Column("respondent", Text, nullable=False),
+    sa.Column("fictitious", Boolean, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("imported_at", TZ, nullable=False),
+    sa.Column("imported_by", String(200), nullable=False),
+    UniqueConstraint("country", "institution", "assessed_on", name="uq_capacity_assessments_key"),
+)
 
 
-class AnswerRow(Base):
-    __tablename__ = "capacity_answers"
-    __table_args__ = (
-        UniqueConstraint("assessment_id", "item_id", name="uq_capacity_answers_item"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("capacity_assessments.id", ondelete="CASCADE"), index=True
-    )
-    item_id: Mapped[str] = mapped_column(String(80))
-    level: Mapped[int] = mapped_column(Integer)
-    evidence: Mapped[str] = mapped_column(Text)
-    needs: Mapped[str] = mapped_column(String(200))  # comma-separated need codes, in order
-    priority: Mapped[str | None] = mapped_column(String(10))
+ANSWERS = sa.Table(
+    "capacity_answers",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column(
+        "assessment_id",
+        Integer,
+        ForeignKey("capacity_assessments.id", ondelete="CASCADE"),
+        index=True,
+        nullable=False,
+    ),
+    sa.Column("item_id", String(80), nullable=False),
+    sa.Column("level", Integer, nullable=False),
+    sa.Column("evidence", Text, nullable=False),
+    sa.Column("needs", String(200), nullable=False),  # comma-separated need codes, in order
+    sa.Column("priority", String(10)),
+    UniqueConstraint("assessment_id", "item_id", name="uq_capacity_answers_item"),
+)
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ class CapacityStore:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             existing = conn.execute(
-                sa.select(AssessmentRow.id).where(
-                    AssessmentRow.country == a.country,
-                    AssessmentRow.institution == a.institution,
-                    AssessmentRow.assessed_on == a.assessed_on,
+                sa.select(ASSESSMENTS.c.id).where(
+                    ASSESSMENTS.c.country == a.country,
+                    ASSESSMENTS.c.institution == a.institution,
+                    ASSESSMENTS.c.assessed_on == a.assessed_on,
                 )
             ).scalar()
             if existing is not None:
@@ -89,7 +90,7 @@ class CapacityStore:
                     )
                 self._delete(conn, existing)
             inserted = conn.execute(
-                sa.insert(AssessmentRow).values(
+                sa.insert(ASSESSMENTS).values(
                     country=a.country,
                     institution=a.institution,
                     assessed_on=a.assessed_on,
@@ -106,7 +107,7 @@ class CapacityStore:
             assert inserted is not None  # an INSERT always has a primary key here
             new_id = inserted[0]
             conn.execute(
-                sa.insert(AnswerRow),
+                sa.insert(ANSWERS),
                 [
                     {
                         "assessment_id": new_id,
@@ -123,20 +124,20 @@ class CapacityStore:
 
     @staticmethod
     def _delete(conn: sa.Connection, assessment_id: int) -> None:
-        conn.execute(sa.delete(AnswerRow).where(AnswerRow.assessment_id == assessment_id))
-        conn.execute(sa.delete(AssessmentRow).where(AssessmentRow.id == assessment_id))
+        conn.execute(sa.delete(ANSWERS).where(ANSWERS.c.assessment_id == assessment_id))
+        conn.execute(sa.delete(ASSESSMENTS).where(ASSESSMENTS.c.id == assessment_id))
 
     def stored(
         self, country: str | None = None, institution: str | None = None
     ) -> list[StoredAssessment]:
         """Assessments (oldest first per institution), with their answers."""
-        query = sa.select(AssessmentRow)
+        query = sa.select(ASSESSMENTS)
         if country is not None:
-            query = query.where(AssessmentRow.country == country)
+            query = query.where(ASSESSMENTS.c.country == country)
         if institution is not None:
-            query = query.where(AssessmentRow.institution == institution)
+            query = query.where(ASSESSMENTS.c.institution == institution)
         query = query.order_by(
-            AssessmentRow.country, AssessmentRow.institution, AssessmentRow.assessed_on
+            ASSESSMENTS.c.country, ASSESSMENTS.c.institution, ASSESSMENTS.c.assessed_on
         )
         with self.engine.connect() as conn:
             heads = conn.execute(query).mappings().all()
@@ -144,9 +145,9 @@ class CapacityStore:
             answers: dict[int, list[Answer]] = {i: [] for i in ids}
             if ids:
                 rows = conn.execute(
-                    sa.select(AnswerRow)
-                    .where(AnswerRow.assessment_id.in_(ids))
-                    .order_by(AnswerRow.assessment_id, AnswerRow.id)
+                    sa.select(ANSWERS)
+                    .where(ANSWERS.c.assessment_id.in_(ids))
+                    .order_by(ANSWERS.c.assessment_id, ANSWERS.c.id)
                 ).mappings()
                 for r in rows:
                     answers[r["assessment_id"]].append(
@@ -192,7 +193,7 @@ class CapacityStore:
         """Remove every FICTITIOUS EXAMPLE assessment; returns how many."""
         with self.engine.begin() as conn:
             ids = (
-                conn.execute(sa.select(AssessmentRow.id).where(AssessmentRow.fictitious.is_(True)))
+                conn.execute(sa.select(ASSESSMENTS.c.id).where(ASSESSMENTS.c.fictitious.is_(True)))
                 .scalars()
                 .all()
             )
@@ -202,4 +203,4 @@ class CapacityStore:
 
     def count(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count(AssessmentRow.id))).scalar_one())
+            return int(conn.execute(sa.select(sa.func.count(ASSESSMENTS.c.id))).scalar_one())

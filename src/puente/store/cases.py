@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import (
@@ -29,7 +29,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from puente import __version__
 from puente.cases import custody as chain
@@ -48,124 +47,127 @@ from puente.cases.model import (
     utc,
 )
 from puente.errors import Conflict, InputError, NotFound
-from puente.store.base import Base
+from puente.store.base import METADATA
 
 TZ = sa.DateTime(timezone=True)
 
 
-class CaseRow(Base):
-    __tablename__ = "cases"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(500))
-    country: Mapped[str] = mapped_column(String(2))
-    agency: Mapped[str] = mapped_column(String(500))
-    reference: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(TZ)
-    custody_head_seq: Mapped[int] = mapped_column(Integer, default=0)
-    custody_head_hash: Mapped[str] = mapped_column(String(64), default=chain.GENESIS)
+CASES = sa.Table(
+    "cases",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("title", String(500), nullable=False),
+    sa.Column("country", String(2), nullable=False),
+    sa.Column("agency", String(500), nullable=False),
+    sa.Column("reference", String(200)),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("custody_head_seq", Integer, default=0, nullable=False),
+    sa.Column("custody_head_hash", String(64), default=chain.GENESIS, nullable=False),
+)
 
 
-class EvidenceRow(Base):
-    __tablename__ = "evidence"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    path: Mapped[str] = mapped_column(Text)
-    description: Mapped[str] = mapped_column(Text)
-    acquired_by: Mapped[str | None] = mapped_column(String(200))
-    acquired_at: Mapped[datetime | None] = mapped_column(TZ)
-    source_hash: Mapped[str | None] = mapped_column(String(80))
-    registered_at: Mapped[datetime] = mapped_column(TZ)
+EVIDENCE = sa.Table(
+    "evidence",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("case_id", Integer, ForeignKey("cases.id"), index=True, nullable=False),
+    sa.Column("path", Text, nullable=False),
+    sa.Column("description", Text, nullable=False),
+    sa.Column("acquired_by", String(200)),
+    sa.Column("acquired_at", TZ),
+    sa.Column("source_hash", String(80)),
+    sa.Column("registered_at", TZ, nullable=False),
+)
 
 
-class CustodyRow(Base):
-    __tablename__ = "custody_log"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_custody_log_case_seq"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(TZ)
-    operator: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(50))
-    details: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    entry_hash: Mapped[str] = mapped_column(String(64))
+CUSTODY = sa.Table(
+    "custody_log",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("case_id", Integer, ForeignKey("cases.id"), index=True, nullable=False),
+    sa.Column("seq", Integer, nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("operator", String(200), nullable=False),
+    sa.Column("action", String(50), nullable=False),
+    sa.Column("details", Text, nullable=False),
+    sa.Column("prev_hash", String(64), nullable=False),
+    sa.Column("entry_hash", String(64), nullable=False),
+    UniqueConstraint("case_id", "seq", name="uq_custody_log_case_seq"),
+)
 
 
-class ScanRow(Base):
-    __tablename__ = "scans"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    settings_digest: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(TZ)
-    finished_at: Mapped[datetime | None] = mapped_column(TZ)
-    hashsets: Mapped[str] = mapped_column(Text)
-    puente_version: Mapped[str] = mapped_column(String(40))
+SCANS = sa.Table(
+    "scans",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("case_id", Integer, ForeignKey("cases.id"), index=True, nullable=False),
+    sa.Column("evidence_id", Integer, ForeignKey("evidence.id"), index=True, nullable=False),
+    sa.Column("status", String(20), nullable=False),
+    sa.Column("settings_digest", String(64), nullable=False),
+    sa.Column("started_at", TZ, nullable=False),
+    sa.Column("finished_at", TZ),
+    sa.Column("hashsets", Text, nullable=False),
+    sa.Column("puente_version", String(40), nullable=False),
+)
 
 
-class ScanItemRow(Base):
-    __tablename__ = "scan_items"
+SCAN_ITEMS = sa.Table(
+    "scan_items",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    # No index of its own (triage_0003): the unique (scan_id, path_key) index serves.
+    sa.Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
+    sa.Column("path", Text, nullable=False),
+    sa.Column("path_key", String(64), nullable=False),
+    sa.Column("size", BigInteger),
+    sa.Column("mtime", Float),
+    sa.Column("atime", Float),
+    sa.Column("ctime", Float),
+    sa.Column("kind", String(200), nullable=False),
+    sa.Column("md5", String(32), index=True),
+    sa.Column("sha1", String(40)),
+    sa.Column("sha256", String(64)),
+    sa.Column("status", String(20), nullable=False),
+    sa.Column("detail", Text),
+    sa.Column("depth", Integer, nullable=False),
+    sa.Column("container", Text),
+    # triage_0002: perceptual hashes
+    sa.Column("pdq", String(64)),
+    sa.Column("pdq_quality", Integer),
+    sa.Column("pdq_decode_mode", String(40)),
+    sa.Column("pdq_dihedral", Text),
+    sa.Column("vpdq", Text),
     # Unique on a digest of the path: member names can be longer than a PostgreSQL
     # B-tree entry allows (about 2.7 kB), and a long name must not stop a scan.
-    __table_args__ = (UniqueConstraint("scan_id", "path_key", name="uq_scan_items_scan_path_key"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), index=True)
-    path: Mapped[str] = mapped_column(Text)
-    path_key: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int | None] = mapped_column(BigInteger)
-    mtime: Mapped[float | None] = mapped_column(Float)
-    atime: Mapped[float | None] = mapped_column(Float)
-    ctime: Mapped[float | None] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(200))
-    md5: Mapped[str | None] = mapped_column(String(32), index=True)
-    sha1: Mapped[str | None] = mapped_column(String(40))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[str | None] = mapped_column(Text)
-    depth: Mapped[int] = mapped_column(Integer)
-    container: Mapped[str | None] = mapped_column(Text)
-    # triage_0002: perceptual hashes
-    pdq: Mapped[str | None] = mapped_column(String(64))
-    pdq_quality: Mapped[int | None] = mapped_column(Integer)
-    pdq_decode_mode: Mapped[str | None] = mapped_column(String(40))
-    pdq_dihedral: Mapped[str | None] = mapped_column(Text)
-    vpdq: Mapped[str | None] = mapped_column(Text)
+    UniqueConstraint("scan_id", "path_key", name="uq_scan_items_scan_path_key"),
+)
 
 
-class ScanMatchRow(Base):
-    __tablename__ = "scan_matches"
-    __table_args__ = (
-        UniqueConstraint(
-            "item_id",
-            "algorithm",
-            "value",
-            "set_name",
-            "set_version",
-            name="uq_scan_matches_item_value_set",
-        ),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("scan_items.id"), index=True)
-    algorithm: Mapped[str] = mapped_column(String(20))
-    value: Mapped[str] = mapped_column(String(300))
-    set_name: Mapped[str] = mapped_column(String(200))
-    set_version: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str] = mapped_column(String(100))
-    source_category: Mapped[str] = mapped_column(String(200))
+SCAN_MATCHES = sa.Table(
+    "scan_matches",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("item_id", Integer, ForeignKey("scan_items.id"), index=True, nullable=False),
+    sa.Column("algorithm", String(20), nullable=False),
+    sa.Column("value", String(300), nullable=False),
+    sa.Column("set_name", String(200), nullable=False),
+    sa.Column("set_version", String(100), nullable=False),
+    sa.Column("category", String(100), nullable=False),
+    sa.Column("source_category", String(200), nullable=False),
     # triage_0002: perceptual matches
-    distance: Mapped[int | None] = mapped_column(Integer)
-    quality: Mapped[int | None] = mapped_column(Integer)
-    variant: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[str | None] = mapped_column(String(300))
-
-
-CASES = cast(sa.Table, CaseRow.__table__)
-EVIDENCE = cast(sa.Table, EvidenceRow.__table__)
-CUSTODY = cast(sa.Table, CustodyRow.__table__)
-SCANS = cast(sa.Table, ScanRow.__table__)
-SCAN_ITEMS = cast(sa.Table, ScanItemRow.__table__)
-SCAN_MATCHES = cast(sa.Table, ScanMatchRow.__table__)
+    sa.Column("distance", Integer),
+    sa.Column("quality", Integer),
+    sa.Column("variant", String(40)),
+    sa.Column("detail", String(300)),
+    UniqueConstraint(
+        "item_id",
+        "algorithm",
+        "value",
+        "set_name",
+        "set_version",
+        name="uq_scan_matches_item_value_set",
+    ),
+)
 
 
 def _case(row: Any) -> Case:
@@ -321,22 +323,22 @@ class CaseStore:
 
     def get_case(self, case_id: int) -> Case:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(CASES).where(CaseRow.id == case_id)).first()
+            row = conn.execute(sa.select(CASES).where(CASES.c.id == case_id)).first()
         if row is None:
             raise NotFound(f"case {case_id} does not exist (see 'puente case list')")
         return _case(row)
 
     def list_cases(self) -> list[Case]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(CASES).order_by(CaseRow.id)).all()
+            rows = conn.execute(sa.select(CASES).order_by(CASES.c.id)).all()
         return [_case(r) for r in rows]
 
     def custody_head(self, case_id: int) -> tuple[int, str]:
         self.get_case(case_id)
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(CaseRow.custody_head_seq, CaseRow.custody_head_hash).where(
-                    CaseRow.id == case_id
+                sa.select(CASES.c.custody_head_seq, CASES.c.custody_head_hash).where(
+                    CASES.c.id == case_id
                 )
             ).one()
         return int(row[0]), str(row[1])
@@ -393,7 +395,7 @@ class CaseStore:
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(EVIDENCE).where(
-                    EvidenceRow.id == evidence_id, EvidenceRow.case_id == case_id
+                    EVIDENCE.c.id == evidence_id, EVIDENCE.c.case_id == case_id
                 )
             ).first()
         if row is None:
@@ -404,7 +406,7 @@ class CaseStore:
         self.get_case(case_id)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(EVIDENCE).where(EvidenceRow.case_id == case_id).order_by(EvidenceRow.id)
+                sa.select(EVIDENCE).where(EVIDENCE.c.case_id == case_id).order_by(EVIDENCE.c.id)
             ).all()
         return [_evidence(r) for r in rows]
 
@@ -451,8 +453,8 @@ class CaseStore:
             raise NotFound(f"case {case_id} does not exist (see 'puente case list')")
         last = conn.execute(
             sa.select(CUSTODY)
-            .where(CustodyRow.case_id == case_id)
-            .order_by(CustodyRow.seq.desc())
+            .where(CUSTODY.c.case_id == case_id)
+            .order_by(CUSTODY.c.seq.desc())
             .limit(1)
         ).first()
         previous = _custody(last) if last else None
@@ -493,7 +495,7 @@ class CaseStore:
         self.get_case(case_id)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(CUSTODY).where(CustodyRow.case_id == case_id).order_by(CustodyRow.id)
+                sa.select(CUSTODY).where(CUSTODY.c.case_id == case_id).order_by(CUSTODY.c.id)
             ).all()
         return [_custody(r) for r in rows]
 
@@ -538,18 +540,18 @@ class CaseStore:
 
     def get_scan(self, scan_id: int) -> Scan:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(SCANS).where(ScanRow.id == scan_id)).first()
+            row = conn.execute(sa.select(SCANS).where(SCANS.c.id == scan_id)).first()
         if row is None:
             raise NotFound(f"scan {scan_id} does not exist")
         return _scan(row)
 
     def scans(self, case_id: int, evidence_id: int | None = None) -> list[Scan]:
         self.get_case(case_id)
-        query = sa.select(SCANS).where(ScanRow.case_id == case_id)
+        query = sa.select(SCANS).where(SCANS.c.case_id == case_id)
         if evidence_id is not None:
-            query = query.where(ScanRow.evidence_id == evidence_id)
+            query = query.where(SCANS.c.evidence_id == evidence_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(ScanRow.id)).all()
+            rows = conn.execute(query.order_by(SCANS.c.id)).all()
         return [_scan(r) for r in rows]
 
     def latest_scans(self, case_id: int) -> list[Scan]:
@@ -574,7 +576,7 @@ class CaseStore:
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(SCANS)
-                .where(ScanRow.id == scan.id)
+                .where(SCANS.c.id == scan.id)
                 .values(status=status, finished_at=at if status == "finished" else None)
             )
             if action:
@@ -614,9 +616,9 @@ class CaseStore:
             ids: dict[str, int] = {}
             for start in range(0, len(keys), _IN_CHUNK):
                 for row in conn.execute(
-                    sa.select(ScanItemRow.id, ScanItemRow.path_key).where(
-                        ScanItemRow.scan_id.in_(scan_ids),
-                        ScanItemRow.path_key.in_(keys[start : start + _IN_CHUNK]),
+                    sa.select(SCAN_ITEMS.c.id, SCAN_ITEMS.c.path_key).where(
+                        SCAN_ITEMS.c.scan_id.in_(scan_ids),
+                        SCAN_ITEMS.c.path_key.in_(keys[start : start + _IN_CHUNK]),
                     )
                 ):
                     ids[row.path_key] = row.id
@@ -629,8 +631,8 @@ class CaseStore:
         """Top-level (depth 0) paths already stored for a scan, with their detected kind."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(ScanItemRow.path, ScanItemRow.kind).where(
-                    ScanItemRow.scan_id == scan_id, ScanItemRow.depth == 0
+                sa.select(SCAN_ITEMS.c.path, SCAN_ITEMS.c.kind).where(
+                    SCAN_ITEMS.c.scan_id == scan_id, SCAN_ITEMS.c.depth == 0
                 )
             ).all()
         return {r.path: r.kind for r in rows}
@@ -694,7 +696,7 @@ class CaseStore:
         with self.engine.connect() as conn:
             return int(
                 conn.execute(
-                    sa.select(sa.func.count()).where(ScanItemRow.scan_id == scan_id)
+                    sa.select(sa.func.count()).where(SCAN_ITEMS.c.scan_id == scan_id)
                 ).scalar_one()
             )
 

@@ -25,7 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # The rows alembic_version holds once every branch is at its head. Every command checks the
 # schema; comparing these rows costs one query, where alembic parses every migration script
 # (~0.2 s of each command's start-up). A test keeps this equal to the scripts' heads.
-HEADS = frozenset({"capacity_0001", "cooperation_0001", "hashsets_0003", "triage_0002"})
+HEADS = frozenset({"capacity_0001", "cooperation_0001", "hashsets_0003", "triage_0003"})
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:

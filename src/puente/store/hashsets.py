@@ -36,7 +36,6 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Mapped, mapped_column
 
 from puente.errors import Conflict, InputError, NotFound
 from puente.hashsets.model import (
@@ -49,73 +48,79 @@ from puente.hashsets.model import (
 )
 from puente.hashsets.provenance import ImportRecord
 from puente.match.exact import Membership
-from puente.store.base import Base
+from puente.store.base import METADATA
 
 # SQLite wants INTEGER for an auto-increment key; PostgreSQL may need more than 2^31 entries.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class HashSetRow(Base):
-    __tablename__ = "hash_sets"
+SETS = sa.Table(
+    "hash_sets",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("name", String(200), unique=True, nullable=False),
+    sa.Column("version", String(100), default="", nullable=False),
+    sa.Column("owner_country", String(8)),
+    sa.Column("owner_agency", String(200)),
+    sa.Column("description", Text, default="", nullable=False),
+    sa.Column("caveats", Text, default="", nullable=False),
+    sa.Column("source_format", String(16)),
+    sa.Column("status", String(16), default="importing", nullable=False),
+    sa.Column("entry_count", BigInteger, default=0, nullable=False),
+    sa.Column("pdq_threshold", Integer),  # hashsets_0003
+    sa.Column("created_at", DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    version: Mapped[str] = mapped_column(String(100), default="")
-    owner_country: Mapped[str | None] = mapped_column(String(8))
-    owner_agency: Mapped[str | None] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    caveats: Mapped[str] = mapped_column(Text, default="")
-    source_format: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="importing")
-    entry_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    pdq_threshold: Mapped[int | None] = mapped_column(Integer)  # hashsets_0003
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-
-class HashEntryRow(Base):
-    __tablename__ = "hash_entries"
+ENTRIES = sa.Table(
+    "hash_entries",
+    METADATA,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("set_id", Integer, ForeignKey("hash_sets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("algorithm", String(16), nullable=False),
+    sa.Column("value", Text, nullable=False),  # any length: a vPDQ grows with the video
+    sa.Column("category", String(32), nullable=False),
+    sa.Column("source_scheme", String(32), nullable=False),
+    sa.Column("source_category", String(64)),
+    sa.Column("source_id", String(200)),
+    sa.Column("confirmations", Integer),
+    sa.Column("first_seen", String(64)),
+    sa.Column("comment", Text),
+    sa.Column("extra", Text),  # JSON object: the source's other fields
     # The logical key. On PostgreSQL hashsets_0002 keeps it with two partial unique indexes
     # (the value up to 2000 bytes, md5(value) above: a btree entry is limited to ~2.7 kB).
-    __table_args__ = (UniqueConstraint("set_id", "algorithm", "value"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"))
-    algorithm: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(Text)  # any length: a vPDQ grows with the video
-    category: Mapped[str] = mapped_column(String(32))
-    source_scheme: Mapped[str] = mapped_column(String(32))
-    source_category: Mapped[str | None] = mapped_column(String(64))
-    source_id: Mapped[str | None] = mapped_column(String(200))
-    confirmations: Mapped[int | None] = mapped_column(Integer)
-    first_seen: Mapped[str | None] = mapped_column(String(64))
-    comment: Mapped[str | None] = mapped_column(Text)
-    extra: Mapped[str | None] = mapped_column(Text)  # JSON object: the source's other fields
+    UniqueConstraint("set_id", "algorithm", "value"),
+)
 
 
-class HashSetImportRow(Base):
-    __tablename__ = "hash_set_imports"
+IMPORTS = sa.Table(
+    "hash_set_imports",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column(
+        "set_id",
+        Integer,
+        ForeignKey("hash_sets.id", ondelete="CASCADE"),
+        index=True,
+        nullable=False,
+    ),
+    sa.Column("source_file", Text, nullable=False),
+    sa.Column("source_sha256", String(64), nullable=False),
+    sa.Column("source_size", BigInteger, nullable=False),
+    sa.Column("format", String(16), nullable=False),
+    sa.Column("operator", String(200), nullable=False),
+    sa.Column("started_at", DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", DateTime(timezone=True)),
+    sa.Column("rows_read", BigInteger, default=0, nullable=False),
+    sa.Column("entries_added", BigInteger, default=0, nullable=False),
+    sa.Column("duplicates", BigInteger, default=0, nullable=False),
+    sa.Column("rejected", BigInteger, default=0, nullable=False),
+    sa.Column("status", String(16), default="running", nullable=False),
+    sa.Column("detail", Text, default="", nullable=False),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    set_id: Mapped[int] = mapped_column(ForeignKey("hash_sets.id", ondelete="CASCADE"), index=True)
-    source_file: Mapped[str] = mapped_column(Text)
-    source_sha256: Mapped[str] = mapped_column(String(64))
-    source_size: Mapped[int] = mapped_column(BigInteger)
-    format: Mapped[str] = mapped_column(String(16))
-    operator: Mapped[str] = mapped_column(String(200))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
-    entries_added: Mapped[int] = mapped_column(BigInteger, default=0)
-    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
-    rejected: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    detail: Mapped[str] = mapped_column(Text, default="")
 
-
-SETS = cast(sa.Table, HashSetRow.__table__)
-ENTRIES = cast(sa.Table, HashEntryRow.__table__)
-IMPORTS = cast(sa.Table, HashSetImportRow.__table__)
 ENTRY_COLUMNS = (
     "set_id",
     "algorithm",

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
 
 from puente.cases.model import check_text, utc
 from puente.drafting.model import RequestType
@@ -24,46 +23,46 @@ from puente.drafting.tracking import (
     transition,
 )
 from puente.errors import Conflict, NotFound
-from puente.store.base import Base
+from puente.store.base import METADATA
 from puente.store.cases import CaseStore
 
 TZ = sa.DateTime(timezone=True)
 
 
-class RequestRow(Base):
-    __tablename__ = "requests"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    type: Mapped[str] = mapped_column(String(32))
-    requesting_country: Mapped[str] = mapped_column(String(2))
-    requested_country: Mapped[str] = mapped_column(String(2))
-    lang: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(TZ)
-    sent_at: Mapped[datetime | None] = mapped_column(TZ)
-    expires_at: Mapped[datetime | None] = mapped_column(TZ)
-    followup_due: Mapped[datetime | None] = mapped_column(TZ)
-    preservation_days: Mapped[int | None] = mapped_column(Integer)
-    related: Mapped[str] = mapped_column(String(200))
-    facts: Mapped[str] = mapped_column(Text)
-    draft_text: Mapped[str] = mapped_column(Text)
-    draft_sha256: Mapped[str] = mapped_column(String(64))
-    documents: Mapped[str] = mapped_column(Text)
-    warnings: Mapped[str] = mapped_column(Text)
+REQUESTS = sa.Table(
+    "requests",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("case_id", Integer, ForeignKey("cases.id"), index=True, nullable=False),
+    sa.Column("type", String(32), nullable=False),
+    sa.Column("requesting_country", String(2), nullable=False),
+    sa.Column("requested_country", String(2), nullable=False),
+    sa.Column("lang", String(2), nullable=False),
+    sa.Column("status", String(16), nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("sent_at", TZ),
+    sa.Column("expires_at", TZ),
+    sa.Column("followup_due", TZ),
+    sa.Column("preservation_days", Integer),
+    sa.Column("related", String(200), nullable=False),
+    sa.Column("facts", Text, nullable=False),
+    sa.Column("draft_text", Text, nullable=False),
+    sa.Column("draft_sha256", String(64), nullable=False),
+    sa.Column("documents", Text, nullable=False),
+    sa.Column("warnings", Text, nullable=False),
+)
 
 
-class RequestHistoryRow(Base):
-    __tablename__ = "request_status_history"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    at: Mapped[datetime] = mapped_column(TZ)
-    status: Mapped[str] = mapped_column(String(16))
-    operator: Mapped[str] = mapped_column(String(200))
-    note: Mapped[str] = mapped_column(Text)
-
-
-REQUESTS = cast(sa.Table, RequestRow.__table__)
-HISTORY = cast(sa.Table, RequestHistoryRow.__table__)
+HISTORY = sa.Table(
+    "request_status_history",
+    METADATA,
+    sa.Column("id", Integer, primary_key=True),
+    sa.Column("request_id", Integer, ForeignKey("requests.id"), index=True, nullable=False),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("status", String(16), nullable=False),
+    sa.Column("operator", String(200), nullable=False),
+    sa.Column("note", Text, nullable=False),
+)
 
 
 def _opt(value: datetime | None) -> datetime | None:
@@ -158,39 +157,35 @@ class RequestStore:
 
     def get(self, request_id: int) -> TrackedRequest:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(REQUESTS).where(RequestRow.id == request_id)).first()
+            row = conn.execute(sa.select(REQUESTS).where(REQUESTS.c.id == request_id)).first()
             if row is None:
                 raise NotFound(f"request {request_id} does not exist (see 'puente request list')")
             history = conn.execute(
-                sa.select(HISTORY)
-                .where(RequestHistoryRow.request_id == request_id)
-                .order_by(RequestHistoryRow.id)
+                sa.select(HISTORY).where(HISTORY.c.request_id == request_id).order_by(HISTORY.c.id)
             ).all()
         return _request(row, list(history))
 
     def draft_text(self, request_id: int) -> str:
         with self.engine.connect() as conn:
             text = conn.execute(
-                sa.select(RequestRow.draft_text).where(RequestRow.id == request_id)
+                sa.select(REQUESTS.c.draft_text).where(REQUESTS.c.id == request_id)
             ).scalar()
         if text is None:
             raise NotFound(f"request {request_id} does not exist")
         return str(text)
 
     def list_requests(self, case_id: int | None = None) -> list[TrackedRequest]:
-        query = sa.select(REQUESTS).order_by(RequestRow.id)
+        query = sa.select(REQUESTS).order_by(REQUESTS.c.id)
         if case_id is not None:
             self.cases.get_case(case_id)
-            query = query.where(RequestRow.case_id == case_id)
+            query = query.where(REQUESTS.c.case_id == case_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
             ids = [r.id for r in rows]
             history: dict[int, list[Any]] = {i: [] for i in ids}
             if ids:
                 for h in conn.execute(
-                    sa.select(HISTORY)
-                    .where(RequestHistoryRow.request_id.in_(ids))
-                    .order_by(RequestHistoryRow.id)
+                    sa.select(HISTORY).where(HISTORY.c.request_id.in_(ids)).order_by(HISTORY.c.id)
                 ):
                     history[h.request_id].append(h)
         return [_request(r, history[r.id]) for r in rows]
@@ -209,7 +204,7 @@ class RequestStore:
             # Guard on the old status: a concurrent change makes this update match nothing.
             result = conn.execute(
                 sa.update(REQUESTS)
-                .where(RequestRow.id == request_id, RequestRow.status == current.status)
+                .where(REQUESTS.c.id == request_id, REQUESTS.c.status == current.status)
                 .values(
                     status=changed.status,
                     sent_at=changed.sent_at,
