@@ -4,9 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench clean setup
+.PHONY: run test check bench clean setup bytecode
 
 setup: $(STAMP)
+
+# Compiled bytecode of the sources, as a wheel install has it: with PYTHONDONTWRITEBYTECODE
+# set (CI images, containers) every command would otherwise recompile Puente's modules at
+# start-up (~0.1-0.2 s). Only changed files are recompiled.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q src >/dev/null
 
 $(STAMP): pyproject.toml scripts/debian-deps
 	@scripts/debian-deps
@@ -15,7 +21,7 @@ $(STAMP): pyproject.toml scripts/debian-deps
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: bytecode
 	$(BIN)/puente demo
 
 test: $(STAMP)
@@ -27,7 +33,7 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: bytecode
 	@mkdir -p bench/results
 	@for b in bench/*.py; do \
 	  echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; \

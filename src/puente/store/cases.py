@@ -712,25 +712,29 @@ def conflict_if_running(scan: Scan) -> None:
 def scan_counts(engine: Engine, scan_id: int) -> dict[str, int]:
     """Counts of a scan's stored items: total, per status, matched items, top-level bytes."""
     items, matches = SCAN_ITEMS, SCAN_MATCHES
+    top = items.c.depth == 0
+    by_status: dict[str, int] = {}
+    files = size = 0
     with engine.connect() as conn:
-        by_status: dict[str, int] = {
-            str(status): int(n)
-            for status, n in conn.execute(
-                sa.select(items.c.status, sa.func.count())
-                .where(items.c.scan_id == scan_id)
-                .group_by(items.c.status)
-            ).all()
-        }
+        # One pass over the scan's items for every count but the matched ones.
+        for status, n, top_files, top_bytes in conn.execute(
+            sa.select(
+                items.c.status,
+                sa.func.count(),
+                sa.func.count().filter(top),
+                sa.func.coalesce(sa.func.sum(items.c.size).filter(top), 0),
+            )
+            .where(items.c.scan_id == scan_id)
+            .group_by(items.c.status)
+        ):
+            by_status[str(status)] = int(n)
+            files += int(top_files)
+            size += int(top_bytes)
         matched = conn.execute(
             sa.select(sa.func.count(sa.distinct(matches.c.item_id)))
             .select_from(matches.join(items, items.c.id == matches.c.item_id))
             .where(items.c.scan_id == scan_id)
         ).scalar_one()
-        files, size = conn.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(items.c.size), 0)).where(
-                items.c.scan_id == scan_id, items.c.depth == 0
-            )
-        ).one()
     counts = {f"status_{k}": v for k, v in by_status.items()}
     counts["items"] = sum(by_status.values())
     counts["matched"] = int(matched)
