@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from puente.cases.custody import verify
 from puente.cases.model import HashSetUsed, ScanItem, ScanMatch
 from puente.errors import InvalidHash, NotFound, UnknownCountry
-from puente.store.cases import CaseStore
+from puente.store.cases import PLAIN_ROW_COLUMNS, CaseStore, item_row, match_row
 
 
 @pytest.fixture
@@ -324,3 +325,20 @@ def test_perceptual_hashes_and_matches_round_trip(store: CaseStore) -> None:
     assert sorted(a.matches, key=lambda m: m.value) == near
     assert got["v.mp4"].vpdq == clip.vpdq and got["v.mp4"].matches == (video,)
     assert [i.path for i in store.items([scan.id], category="exploitive")] == ["a.jpg"]
+
+
+def test_plain_rows_are_stored_like_full_rows(store: CaseStore) -> None:
+    """add_rows(plain=…) writes the common row with the plain defaults as constants."""
+    case = store.create_case("t", "PY", "a", None, "op")
+    ev = store.add_evidence(case.id, "/e", "d", "op")
+    scan = store.start_scan(case.id, ev.id, "d" * 64, (), "op")
+    full = item_row(scan.id, _item("a.bin", md5="a" * 32))
+    assert full[11:] == ("ok", None, 0, None, None, None, None, None, None)
+    match = ScanMatch("md5", "b" * 32, "demo", "1", "csam", "1")
+    plain = item_row(scan.id, _item("b.bin", md5="b" * 32))[: len(PLAIN_ROW_COLUMNS)]
+    store.add_rows([full], [(plain[1], match_row(match))], plain=[plain])
+    store.add_rows([], plain=[plain])  # again: ignored
+    a, b = store.items([scan.id])
+    assert (a.path, b.path) == ("a.bin", "b.bin")
+    assert replace(b, path="a.bin", md5="a" * 32, matches=()) == a
+    assert b.matches == (match,)

@@ -43,7 +43,7 @@ from puente.flows.background import BatchWriter
 from puente.hashing.crypto import open_readonly
 from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
-from puente.ingest.model import Item, Limits, display_path
+from puente.ingest.model import OK, Item, Limits, display_path
 from puente.ingest.perceptual import PerceptualPolicy
 from puente.ingest.scanner import check_root, plan
 from puente.ingest.scanner import scan as scan_tree
@@ -399,6 +399,7 @@ class _Rows:
     rows: list[tuple[Any, ...]]
     matches: list[tuple[str, tuple[Any, ...]]]
     records: list[ScanItem] | None  # only for an observer that looks at stored items
+    plain: list[tuple[Any, ...]] = field(default_factory=list)  # PLAIN_ROW_COLUMNS rows
 
 
 def _scan_rows(
@@ -459,6 +460,35 @@ def _scan_rows(
         key = path_key(path)
         container = item.container
         pdq = item.pdq
+        if (
+            item.status == OK
+            and item.depth == 0
+            and container is None
+            and item.detail is None
+            and pdq is None
+            and item.vpdq is None
+            and out.records is None
+        ):
+            # The common row (a top-level file read whole, no perceptual hash): the store
+            # binds half the parameters (see CaseStore.add_rows).
+            out.plain.append(
+                (
+                    scan_id,
+                    key,
+                    path,
+                    item.size,
+                    item.mtime,
+                    item.atime,
+                    item.ctime,
+                    item.kind,
+                    md5,
+                    sha1,
+                    sha256,
+                )
+            )
+            for match in matches:
+                match_rows.append((key, match_row(match)))
+            continue
         row = (
             scan_id,
             key,
@@ -625,7 +655,7 @@ def scan_evidence(
 
     def write(items: list[Item]) -> None:
         out = _scan_rows(scan.id, items, index_used, near_used, settings, records=notify)
-        store.add_rows(out.rows, out.matches)
+        store.add_rows(out.rows, out.matches, plain=out.plain)
         for record in out.records or ():
             observer.stored(record)
 

@@ -252,6 +252,20 @@ def path_key(path: str) -> str:
 # Order of the values in the rows that CaseStore.add_rows() takes.
 ITEM_ROW_COLUMNS = ("scan_id", "path_key", *_ITEM_COLUMNS)
 MATCH_ROW_COLUMNS = tuple(f.name for f in fields(ScanMatch))
+# A plain row (a top-level file read whole, no perceptual hash) gives only these; the rest
+# are the defaults below, written as constants: binding a parameter costs even for NULL.
+PLAIN_ROW_COLUMNS = ITEM_ROW_COLUMNS[:11]
+_PLAIN_DEFAULTS = (
+    ("status", "'ok'"),
+    ("detail", "NULL"),
+    ("depth", "0"),
+    ("container", "NULL"),
+    ("pdq", "NULL"),
+    ("pdq_quality", "NULL"),
+    ("pdq_decode_mode", "NULL"),
+    ("pdq_dihedral", "NULL"),
+    ("vpdq", "NULL"),
+)
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -265,21 +279,33 @@ def match_row(match: ScanMatch) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=16)
-def _insert_sql_for(dialect: str, paramstyle: str, table: str, columns: tuple[str, ...]) -> str:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL): idempotent batches."""
+def _insert_sql_for(
+    dialect: str,
+    paramstyle: str,
+    table: str,
+    columns: tuple[str, ...],
+    constants: tuple[tuple[str, str], ...] = (),
+) -> str:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL): idempotent batches.
+
+    ``constants`` are further (column, SQL literal) pairs, the same for every row."""
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - the two supported ones
         raise InputError(f"unsupported database dialect {dialect!r}")
     mark = _MARKS.get(paramstyle)
     if mark is None:  # pragma: no cover - sqlite3 and psycopg use the styles above
         raise InputError(f"unsupported driver parameter style {paramstyle!r}")
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT DO NOTHING"
-    )
+    names = ", ".join((*columns, *(name for name, _ in constants)))
+    values = ", ".join([mark] * len(columns) + [literal for _, literal in constants])
+    return f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
 
 
-def _insert_sql(conn: sa.Connection, table: str, columns: tuple[str, ...]) -> str:
-    return _insert_sql_for(conn.dialect.name, conn.dialect.paramstyle, table, columns)
+def _insert_sql(
+    conn: sa.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    constants: tuple[tuple[str, str], ...] = (),
+) -> str:
+    return _insert_sql_for(conn.dialect.name, conn.dialect.paramstyle, table, columns, constants)
 
 
 class CaseStore:
@@ -597,21 +623,29 @@ class CaseStore:
         self,
         rows: Sequence[tuple[Any, ...]],
         matches: Sequence[tuple[str, tuple[Any, ...]]] = (),
+        *,
+        plain: Sequence[tuple[Any, ...]] = (),
     ) -> None:
         """Store a batch of item rows and their matches in one transaction; repeats are ignored.
 
         ``rows`` are tuples in ``ITEM_ROW_COLUMNS`` order (:func:`item_row` makes one);
-        ``matches`` are (path_key of the item, tuple in ``MATCH_ROW_COLUMNS`` order). The
-        rows go to the driver's executemany as they are: a scan writes one row per file,
-        and SQLAlchemy's per-row parameter processing cost more than SQLite's insert.
+        ``plain`` are rows in ``PLAIN_ROW_COLUMNS`` order whose other columns are the plain
+        defaults (status ok, depth 0, nothing else); ``matches`` are (path_key of the item,
+        tuple in ``MATCH_ROW_COLUMNS`` order). The rows go to the driver's executemany as
+        they are: a scan writes one row per file, and SQLAlchemy's per-row parameter
+        processing cost more than SQLite's insert.
         """
-        if not rows:
+        if not rows and not plain:
             return
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(_insert_sql(conn, "scan_items", ITEM_ROW_COLUMNS), rows)
+            if plain:
+                sql = _insert_sql(conn, "scan_items", PLAIN_ROW_COLUMNS, _PLAIN_DEFAULTS)
+                conn.exec_driver_sql(sql, plain)
+            if rows:
+                conn.exec_driver_sql(_insert_sql(conn, "scan_items", ITEM_ROW_COLUMNS), rows)
             if not matches:
                 return
-            scan_ids = {row[0] for row in rows}
+            scan_ids = {row[0] for part in (rows, plain) for row in part}
             keys = sorted({key for key, _ in matches})
             ids: dict[str, int] = {}
             for start in range(0, len(keys), _IN_CHUNK):
