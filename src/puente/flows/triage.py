@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ from puente.errors import (
     Problem,
     UnknownFormat,
 )
-from puente.flows.background import BatchWriter
+from puente.flows.background import BatchWriter, ReadAhead
 from puente.hashing.crypto import open_readonly
 from puente.hashsets.model import CATEGORIES
 from puente.ingest.detect import HEAD_SIZE, archive_format
@@ -597,6 +597,8 @@ def scan_evidence(
         total_files, total_bytes = plan(root)
     digest = settings.digest()
     unfinished = [s for s in store.scans(case_id, evidence_id) if s.status != "finished"]
+    scan_fn = scanner or scan_tree
+    ahead: ReadAhead[Item] | None = None
     if resume:
         if not unfinished:
             raise Conflict(f"evidence {evidence_id} of case {case_id} has no unfinished scan")
@@ -619,24 +621,40 @@ def scan_evidence(
     else:
         for s in unfinished:
             conflict_if_running(s)
-        if index is None:
-            index, perceptual_index = _indexes(engine, hashsets, settings.pdq_min_quality)
-        scan = store.start_scan(
-            case_id,
-            evidence_id,
-            digest,
-            _hashsets_used(index),
-            operator,
-            details={
-                "workers": workers or settings.workers,
-                # what perceptual matching could find: entries indexed, by algorithm
-                "pdq_entries": len(perceptual_index.pdq) if perceptual_index else 0,
-                "vpdq_entries": len(perceptual_index.videos) if perceptual_index else 0,
-                "pdq_entries_below_min_quality": (
-                    perceptual_index.low_quality if perceptual_index else 0
-                ),
-            },
+        # Hashing starts now, while the hash sets load and the scan is recorded (seconds
+        # for large sets): the items wait until the scan is ready to store them.
+        ahead = ReadAhead(
+            scan_fn(
+                root,
+                Limits.from_settings(settings),
+                workers=workers or settings.workers,
+                skip=None,
+                perceptual=perceptual_policy(settings),
+            ),
+            name="puente-scan-ahead",
         )
+        try:
+            if index is None:
+                index, perceptual_index = _indexes(engine, hashsets, settings.pdq_min_quality)
+            scan = store.start_scan(
+                case_id,
+                evidence_id,
+                digest,
+                _hashsets_used(index),
+                operator,
+                details={
+                    "workers": workers or settings.workers,
+                    # what perceptual matching could find: entries indexed, by algorithm
+                    "pdq_entries": len(perceptual_index.pdq) if perceptual_index else 0,
+                    "vpdq_entries": len(perceptual_index.videos) if perceptual_index else 0,
+                    "pdq_entries_below_min_quality": (
+                        perceptual_index.low_quality if perceptual_index else 0
+                    ),
+                },
+            )
+        except BaseException:
+            ahead.close()
+            raise
     stored = store.stored_top_level(scan.id) if resume else {}
     file_root = root.parent if root.is_file() else root
 
@@ -647,7 +665,6 @@ def scan_evidence(
         return True
 
     observer.started(scan, total_files, total_bytes, resume)
-    scan_fn = scanner or scan_tree
     index_used = index
     near_used = perceptual_index or PerceptualIndex.build()
     # The default observer ignores stored items: then no ScanItem is built per file.
@@ -662,14 +679,19 @@ def scan_evidence(
     # with the writes inline, the hashing workers ran out of queued files at every commit
     writer = BatchWriter(write, threaded=_thread_safe(engine), name="puente-scan-writer")
     batch: list[Item] = []
-    try:
-        for item in scan_fn(
+    items: Iterable[Item] = (
+        ahead
+        if ahead is not None
+        else scan_fn(
             root,
             Limits.from_settings(settings),
             workers=workers or settings.workers,
             skip=skip if stored else None,
             perceptual=perceptual_policy(settings),
-        ):
+        )
+    )
+    try:
+        for item in items:
             batch.append(item)
             # Full batches, or smaller ones whenever the writer has nothing to do: what is
             # left to write when the last file is hashed stays small.
@@ -695,6 +717,9 @@ def scan_evidence(
                 details={"reason": f"{type(exc).__name__}: {exc}"[:500]},
             )
         raise
+    finally:
+        if ahead is not None:
+            ahead.close()
     counts = scan_counts(engine, scan.id)
     scan = store.set_scan_status(scan, "finished", operator, action="scan_finished", details=counts)
     return ScanSummary(scan, resume, counts)
