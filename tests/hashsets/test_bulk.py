@@ -170,3 +170,14 @@ def test_blocks_give_the_lines_readline_gave(tmp_path: Path, block: int) -> None
     # A line longer than a block is measured without its bytes: same length either way.
     assert got == expected
     assert MAX_LINE == 64 * 1024
+
+
+def test_vics_value_with_a_line_break_is_not_split_into_two(tmp_path: Path) -> None:
+    a, b = hexes(2)
+    records = [{"MediaID": i, "Category": 1, "MD5": v} for i, v in enumerate(hexes(50, seed=3))]
+    records[10]["MD5"] = f"{a}\n{b}"  # one (bad) value that would join into two good lines
+    path = vics(tmp_path / "nl.json", records)
+    rows, bulk = both(path, "vics2")
+    assert flat(bulk) == flat(rows)
+    assert len(flat(bulk)[0]) == 49
+    assert len(flat(bulk)[1]) == 1

@@ -144,11 +144,11 @@ _STAGE_FLUSH = (
     f"INSERT OR IGNORE INTO hash_entries ({_COLUMNS}) "
     f"SELECT {_COLUMNS} FROM temp.{_STAGING} ORDER BY set_id, algorithm, value, rowid"
 )
+
+
 # Staging by groups: the columns every entry of a group shares are bound once, and the
 # group's values are one JSON parameter that SQLite unpacks (json_each): binding eleven
 # parameters per row through executemany cost ~5 µs a row, this about 1 µs.
-
-
 def _group_sql(target: str, *, ids: bool) -> str:
     """INSERT of one group: its shared columns bound once, its values from a JSON array
     (or, with source ids, a JSON object {value: id}: values are unique within a group)."""
@@ -167,18 +167,16 @@ _GROUP_SQL = {
     for target in (f"temp.{_STAGING}", "hash_entries")
     for ids in (False, True)
 }
-# While a set's part of the unique index fits in the page cache, random-order inserts are
-# cheap: the first entries of an import go straight in, from the writer thread, while the
-# reader parses on (SQLite runs without the GIL). Past that, rows are staged and written in
-# key order at the end. ~64 bytes per index entry; direct statements of DIRECT_BATCH rows.
-DIRECT_BATCH = 200_000
-# Below this many entries per group on average, a batch is staged row by row.
-_MIN_GROUP = 8
+_MIN_GROUP = 8  # below this many entries per group on average, a batch goes row by row
 TICK_STEPS = 2_000_000  # SQLite VM steps between progress ticks while a flush runs
 
-
 CACHE_KIB = 64 * 1024
+# While a set's part of the unique index fits in the page cache (~64 bytes an entry),
+# random-order inserts are cheap: the first entries of an import go straight in, from the
+# writer thread, while the reader parses on (SQLite runs without the GIL), in statements of
+# DIRECT_BATCH. Past that, rows are staged and written in key order at the end.
 DIRECT_ROWS = CACHE_KIB * 1024 // 64
+DIRECT_BATCH = 200_000
 _KEY = operator.itemgetter(1, 2)
 
 

@@ -406,10 +406,13 @@ def _run_bulks(run: list[tuple[int, dict[str, Any]]], template: Entry) -> list[B
             return None
         if not _HEX_RUN[algo].fullmatch(text):
             return None  # (whitespace around a value, a bad value: record by record)
+        values = text.split("\n")
+        if len(values) != len(raws):
+            return None  # a value holding a line break: record by record
         bulks.append(
             Bulk(
                 replace(template, algorithm=algo),
-                text.split("\n"),
+                values,
                 lines,
                 ids,
                 rows=0 if bulks else len(run),
