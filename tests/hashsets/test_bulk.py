@@ -181,3 +181,15 @@ def test_vics_value_with_a_line_break_is_not_split_into_two(tmp_path: Path) -> N
     assert flat(bulk) == flat(rows)
     assert len(flat(bulk)[0]) == 49
     assert len(flat(bulk)[1]) == 1
+
+
+def test_text_block_of_uneven_lines_that_fill_the_stride_is_read_line_by_line(
+    tmp_path: Path,
+) -> None:
+    good = hexes(3)
+    # 10 + 21 characters and two line ends: 33 bytes, a newline where a 32-hex line ends
+    path = tmp_path / "uneven.txt"
+    path.write_text("\n".join([good[0], "a" * 10, "b" * 21, good[1]]) + "\n")
+    rows, bulk = both(path, "text")
+    assert flat(bulk) == flat(rows)
+    assert len(flat(bulk)[0]) == 2 and len(flat(bulk)[1]) == 2

@@ -156,14 +156,15 @@ def _hex_block(
         return None
     stride = width + 1 + crlf
     count = len(data) // stride
-    # Every byte is hex or an end of line, and the ends of line sit exactly every stride.
+    # Every byte is hex or an end of line, the ends of line sit exactly every stride, and
+    # there are no others (a short line and a long one could fill a stride together).
     if count * stride != len(data) or data.translate(None, _HEX_AND_EOL):
         return None
-    if data[stride - 1 :: stride].count(b"\n") != count:
+    if data.count(b"\n") != count or data[stride - 1 :: stride].count(b"\n") != count:
+        return None
+    if data.count(b"\r") != (count if crlf else 0):
         return None
     if crlf and data[stride - 2 :: stride].count(b"\r") != count:
-        return None
-    if not crlf and b"\r" in data:
         return None
     return chosen.name, data.lower().decode("ascii").split()
 
