@@ -16,6 +16,8 @@ from puente.hashsets.model import Entry, HashSetInfo
 from puente.hashsets.samples import media_records, write_icse, write_nsrl, write_text, write_vics
 from puente.store.hashsets import HashSetStore
 
+V20_MEDIA = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media"
+
 
 def entries(engine: Engine, name: str) -> list[tuple[object, ...]]:
     return sorted(
@@ -153,6 +155,48 @@ def test_repeats_inside_bulk_blocks_are_noted_or_rejected_like_rows(
     assert (
         "already given on line" in problem.reason and "'csam', here 'exploitive'" in problem.reason
     )
+
+
+def test_batch_edges_fall_between_records_as_row_by_row(engine: Engine, tmp_path: Path) -> None:
+    m = [f"{i:032x}" for i in range(3)]
+    s = [f"{i:040x}" for i in range(3)]
+    records = [
+        {"MediaID": 1, "Category": 1, "MD5": m[1], "SHA1": s[1]},
+        {"MediaID": 2, "Category": 1, "MD5": m[2], "SHA1": s[2]},
+        {"MediaID": 3, "Category": 2, "SHA1": s[2]},  # another category, next batch
+    ]
+    path = tmp_path / "v.json"
+    write_vics(path, iter(records), version="2.0")
+    result = imp(engine, path, "v", batch_size=3)
+    assert (result.entries_read, result.duplicates, result.rejected) == (5, 1, 0)
+
+
+@pytest.mark.parametrize("media_id", ["a\x00b", 'ñandú "quoted" \\ tab\t'])
+def test_source_ids_survive_the_json_path(
+    sqlite_engine: Engine, tmp_path: Path, media_id: str
+) -> None:
+    # (PostgreSQL text cannot hold NUL at all: there such an import fails.)
+    engine = sqlite_engine
+    records = [{"MediaID": i, "Category": 1, "MD5": f"{i:032x}"} for i in range(20)]
+    records[3]["MediaID"] = media_id
+    path = tmp_path / "ids.json"
+    write_vics(path, iter(records), version="2.0")
+    imp(engine, path, "ids")
+    ids = {e.value: e.source_id for e in HashSetStore(engine).iter_entries("ids")}
+    assert ids[f"{3:032x}"] == media_id and ids[f"{4:032x}"] == "4"
+
+
+def test_a_media_id_no_database_can_store_is_a_bad_row(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.json"
+    records: list[dict[str, object]] = [
+        {"MediaID": i, "Category": 1, "MD5": f"{i:032x}"} for i in range(20)
+    ]
+    records[3]["MediaID"] = "\ud800"  # valid JSON ("\\ud800"), not storable text
+    path.write_text(json.dumps({"@odata.context": V20_MEDIA, "value": records}))
+    result = imp(engine, path, "s")
+    assert result.entries_added == 19
+    (problem,) = result.problems
+    assert "MediaID is not valid Unicode" in problem.reason
 
 
 def test_interrupted_import_resumes_without_duplicates(engine: Engine, tmp_path: Path) -> None:

@@ -193,3 +193,14 @@ def test_text_block_of_uneven_lines_that_fill_the_stride_is_read_line_by_line(
     rows, bulk = both(path, "text")
     assert flat(bulk) == flat(rows)
     assert len(flat(bulk)[0]) == 2 and len(flat(bulk)[1]) == 2
+
+
+def test_vics_records_with_two_hashes_stay_whole(tmp_path: Path) -> None:
+    """A record's MD5 and SHA1 must not be split into two Bulks (a batch edge could fall
+    between them, and repeats would be noted out of file order)."""
+    md5s, sha1s = hexes(20), hexes(20, 40, seed=5)
+    records = [{"MediaID": i, "Category": 1, "MD5": md5s[i], "SHA1": sha1s[i]} for i in range(20)]
+    path = vics(tmp_path / "two.json", records)
+    rows, bulk = both(path, "vics2")
+    assert flat(bulk) == flat(rows)
+    assert not any(isinstance(i, Bulk) for i in bulk)

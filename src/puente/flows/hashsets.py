@@ -183,11 +183,11 @@ def import_file(
         ),
     )
     tally = _Tally()
+    committed: list[int] = []  # counted in the writer thread (staged on SQLite: 0 each)
     try:
         with store.writer(target.id, staged=True) as writer:
-            added: list[int] = []  # counted in the writer thread (staged on SQLite: 0 each)
             background = BatchWriter[Sequence[Entry | Bulk]](
-                lambda batch: added.append(writer.add(batch)), name="hashset-writer"
+                lambda batch: committed.append(writer.add(batch)), name="hashset-writer"
             )
 
             def put(batch: Sequence[Entry | Bulk]) -> int:
@@ -200,7 +200,7 @@ def import_file(
 
             def finish() -> int:
                 background.close()
-                return sum(added) + writer.flush(tick)
+                return sum(committed) + writer.flush(tick)
 
             try:
                 _stream(
@@ -227,6 +227,7 @@ def import_file(
                 _problems(tally.problems, tally.rejected),
             )
     except KeyboardInterrupt:
+        tally.added = max(tally.added, sum(committed))  # direct writes already committed
         _finish_import(store, import_id, tally, "interrupted", "interrupted; run again to resume")
         raise
     except BaseException as exc:

@@ -306,8 +306,10 @@ def _plain(text: str) -> bool:
     return text.isascii() and '"' not in text and "\\" not in text and text.isprintable()
 
 
-def _json_values(values: list[str], ids: list[str | None] | None) -> str:
-    """The JSON parameter of a group: [values] or {value: id}.
+def _json_values(values: list[str], ids: list[str | None] | None) -> str | None:
+    """The JSON parameter of a group: [values] or {value: id}; None when some text would
+    not survive json_each (a NUL ends SQLite's text there; a lone surrogate would be stored
+    as invalid UTF-8): such a group goes row by row, as before.
 
     Plain values and ids (hex digests, numeric ids: the common case) are joined directly:
     json.dumps of a dict costs ~0.7 µs an entry, in the writer thread that shares Python's
@@ -321,6 +323,13 @@ def _json_values(values: list[str], ids: list[str | None] | None) -> str:
             if _plain("".join(given)):
                 pairs = map('":"'.join, zip(values, given, strict=True))
                 return '{"' + '","'.join(pairs) + '"}'
+    texts = "".join(values) + "".join(i for i in ids or () if i is not None)
+    if "\x00" in texts:
+        return None
+    try:
+        texts.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
     return json.dumps(values if ids is None else dict(zip(values, ids, strict=True)))
 
 
@@ -512,27 +521,27 @@ class EntryWriter:
         self, cur: Any, groups: dict[tuple[Any, ...], _Group], target: str, staging: bool
     ) -> int:
         count = sum(len(values) for values, _ in groups.values())
-        # Few entries per group (rich records): one row each; else one statement per group.
-        if len(groups) * _MIN_GROUP > count:
-            rows: list[tuple[Any, ...]] = []
-            for key, (values, ids) in groups.items():
-                algorithm, category, scheme, source_category, *rest = key
+        singles = len(groups) * _MIN_GROUP > count  # rich records: few entries per group
+        rows: list[tuple[Any, ...]] = []
+        added = 0
+        for key, (values, ids) in groups.items():
+            algorithm, category, scheme, source_category, *rest = key
+            param = None if singles else _json_values(values, ids)
+            if param is None:  # one row each
                 rows.extend(
                     (self.set_id, algorithm, v, category, scheme, source_category, i, *rest)
                     for v, i in zip(values, ids or [None] * len(values), strict=True)
                 )
-            if not staging:
-                rows.sort(key=_KEY)
-            cur.executemany(_STAGE_INSERT if staging else _SQLITE_INSERT, rows)
-            return max(0, int(cur.rowcount))
-        added = 0
-        for key, (values, ids) in groups.items():
-            algorithm, category, scheme, source_category, *rest = key
-            param = _json_values(values, ids)
+                continue
             cur.execute(
                 _GROUP_SQL[target, ids is not None],
                 (self.set_id, algorithm, category, scheme, source_category, *rest, param),
             )
+            added += max(0, int(cur.rowcount))
+        if rows:
+            if not staging:
+                rows.sort(key=_KEY)
+            cur.executemany(_STAGE_INSERT if staging else _SQLITE_INSERT, rows)
             added += max(0, int(cur.rowcount))
         return added
 

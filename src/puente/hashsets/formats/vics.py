@@ -140,6 +140,15 @@ def _scheme(dialect: Dialect, options: ReadOptions, source: str) -> Scheme:
         ) from exc
 
 
+def _encodable(text: str) -> bool:
+    """False for a lone surrogate (JSON allows "\\ud800"; no database stores it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def media_entries(record: Any, scheme: Scheme) -> tuple[Entry, ...]:
     """The entries of one Media record; raises InputError/ValueError with the reason."""
     if not isinstance(record, dict):
@@ -153,6 +162,8 @@ def media_entries(record: Any, scheme: Scheme) -> tuple[Entry, ...]:
             continue
         if key == "MediaID":
             media_id = None if value is None else str(value)
+            if media_id is not None and not _encodable(media_id):
+                raise InputError(f"MediaID is not valid Unicode: {media_id!r}")
         elif key == "Category":
             if isinstance(value, bool) or not isinstance(value, int | str | type(None)):
                 raise InputError(f"Category must be a number, got {json.dumps(value)[:40]}")
@@ -301,7 +312,10 @@ def _lean(
             return None
     if not hashes:
         return None
-    return category, None if media_id is None else str(media_id), hashes
+    source_id = None if media_id is None else str(media_id)
+    if source_id is not None and not _encodable(source_id):
+        return None  # (media_entries names the problem)
+    return category, source_id, hashes
 
 
 _HEX_RUN = {
@@ -398,6 +412,13 @@ def _run_bulks(run: list[tuple[int, dict[str, Any]]], template: Entry) -> list[B
             hashes += 1
         if hashes == before:
             return None  # a record without a hash
+    if not all(_encodable("".join(filter(None, ids))) for _, _, ids in columns.values()):
+        return None  # a MediaID no database can store: media_entries names it
+    if len(columns) > 1:
+        # Records with several hashes stay whole, as Rows: a Bulk per algorithm could be cut
+        # at a batch edge between a record's MD5 and its SHA1 (duplicates and conflicts are
+        # judged within a batch), and would note repeats out of file order.
+        return None
     bulks: list[Bulk] = []
     for algo, (raws, lines, ids) in columns.items():
         try:
@@ -439,7 +460,7 @@ def _lean_records(
 
     for line, record in run:
         lean = _lean(record, algorithms)
-        if lean is None:
+        if lean is None or len(lean[2]) > 1:
             if columns:
                 yield from bulks()
                 columns, rows = {}, 0
