@@ -460,36 +460,9 @@ def _scan_rows(
         key = path_key(path)
         container = item.container
         pdq = item.pdq
-        if (
-            item.status == OK
-            and item.depth == 0
-            and container is None
-            and item.detail is None
-            and pdq is None
-            and item.vpdq is None
-            and out.records is None
-        ):
-            # The common row (a top-level file read whole, no perceptual hash): the store
-            # binds half the parameters (see CaseStore.add_rows).
-            out.plain.append(
-                (
-                    scan_id,
-                    key,
-                    path,
-                    item.size,
-                    item.mtime,
-                    item.atime,
-                    item.ctime,
-                    item.kind,
-                    md5,
-                    sha1,
-                    sha256,
-                )
-            )
-            for match in matches:
-                match_rows.append((key, match_row(match)))
-            continue
-        row = (
+        # The first PLAIN_ROW_COLUMNS of every row; a plain row (a top-level file read whole,
+        # no perceptual hash) is only these: the store binds half the parameters.
+        head = (
             scan_id,
             key,
             path,
@@ -501,6 +474,22 @@ def _scan_rows(
             md5,
             sha1,
             sha256,
+        )
+        for match in matches:
+            match_rows.append((key, match_row(match)))
+        if (
+            item.status == OK
+            and item.depth == 0
+            and container is None
+            and item.detail is None
+            and pdq is None
+            and item.vpdq is None
+            and out.records is None
+        ):
+            out.plain.append(head)
+            continue
+        row = (
+            *head,
             item.status,
             item.detail,
             item.depth,
@@ -512,8 +501,6 @@ def _scan_rows(
             _vpdq_text(item) if item.vpdq is not None else None,
         )
         rows.append(row)
-        for match in matches:
-            match_rows.append((key, match_row(match)))
         if out.records is not None:
             out.records.append(ScanItem(scan_id, *row[2:15], tuple(matches), *row[15:]))
     return out

@@ -256,27 +256,13 @@ def entry_groups(entries: Sequence[Entry | Bulk]) -> dict[tuple[Any, ...], _Grou
             t.comment,
             last_json,
         )
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = ([], None)
-        values, ids = group
         if isinstance(e, Bulk):
-            new_ids: list[str | None] | None = e.source_ids
-            if new_ids is None and t.source_id is not None:
-                new_ids = [t.source_id] * len(e.values)
-            size = len(e.values)
+            ids = e.source_ids
+            if ids is None and t.source_id is not None:
+                ids = [t.source_id] * len(e.values)
+            _merge(groups, key, e.values, ids)
         else:
-            new_ids = None if t.source_id is None else [t.source_id]
-            size = 1
-        if new_ids is not None and ids is None:
-            ids = [None] * len(values)
-            groups[key] = (values, ids)
-        if isinstance(e, Bulk):
-            values.extend(e.values)
-        else:
-            values.append(t.value)
-        if ids is not None:
-            ids.extend(new_ids if new_ids is not None else [None] * size)
+            _merge(groups, key, [t.value], None if t.source_id is None else [t.source_id])
     return groups
 
 

@@ -280,6 +280,17 @@ _RUN = 4096  # records per Bulk at most
 _NO_RUN = object()
 
 
+def _lean_category(raw: object) -> object:
+    """A lean record's source category as media_entries reads it; _NO_RUN if not lean."""
+    if raw is None:
+        return None
+    if type(raw) is int:
+        return str(raw)
+    if type(raw) is str:
+        return raw.strip()
+    return _NO_RUN  # (bool, float…: media_entries names the problem)
+
+
 def _lean(
     record: Any, algorithms: list[tuple[str, HashAlgorithm]]
 ) -> tuple[str | None, str | None, list[tuple[str, str]]] | None:
@@ -290,14 +301,9 @@ def _lean(
     """
     if type(record) is not dict or not record.keys() <= _LEAN_KEYS:
         return None
-    category = record.get("Category")
-    if category is not None:
-        if type(category) is int:
-            category = str(category)
-        elif type(category) is str:
-            category = category.strip()
-        else:
-            return None
+    category = _lean_category(record.get("Category"))
+    if category is _NO_RUN:
+        return None
     media_id = record.get("MediaID")
     hashes = []
     for name, algorithm in algorithms:
@@ -315,7 +321,7 @@ def _lean(
     source_id = None if media_id is None else str(media_id)
     if source_id is not None and not _encodable(source_id):
         return None  # (media_entries names the problem)
-    return category, source_id, hashes
+    return cast(str | None, category), source_id, hashes
 
 
 _HEX_RUN = {
@@ -335,17 +341,7 @@ def _media_bulk(source: str, records: Iterator[tuple[int, Any]], scheme: Scheme)
     category = ""
     for line, record in records:
         if type(record) is dict and record.keys() <= _LEAN_KEYS:
-            raw = record.get("Category")
-            kind = type(raw)
-            cat: object = (
-                None
-                if raw is None
-                else str(raw)
-                if kind is int
-                else raw.strip()
-                if kind is str
-                else _NO_RUN
-            )
+            cat = _lean_category(record.get("Category"))
             if cat is not _NO_RUN:
                 if cat != run_category:
                     if run:
