@@ -1,3 +1,3 @@
-from puente.cli.app import main
+from puente.cli.launch import run
 
-main()
+run()
