@@ -10,7 +10,14 @@ import filetype
 import pytest
 from filetype.types import TYPES
 
-from puente.ingest.detect import _FIRST_BYTES, _PREFIXES, _SECOND_BYTES, archive_format, detect_kind
+from puente.ingest.detect import (
+    _FIRST_BYTES,
+    _PREFIXES,
+    _SECOND_BYTES,
+    archive_format,
+    detect,
+    detect_kind,
+)
 
 # detect_kind skips filetype for heads none of its matchers can match; that screen was
 # written against these matchers. A filetype upgrade that changes them must be reviewed.
@@ -224,3 +231,11 @@ def _tar() -> bytes:
 def test_known_kinds(head: bytes, kind: str, fmt: str | None) -> None:
     assert detect_kind(head[:8192]) == kind
     assert archive_format(head) == fmt
+    assert detect(head[:8192]) == (kind, fmt)  # the scanner's: both from one look
+
+
+def test_detect_is_kind_and_format_on_random_heads() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        head = rng.randbytes(rng.choice((0, 1, 2, 16, 600, 8192)))
+        assert detect(head) == (detect_kind(head), archive_format(head))

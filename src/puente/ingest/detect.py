@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import filetype
 
-__all__ = ["HEAD_SIZE", "archive_format", "detect_kind"]
+__all__ = ["HEAD_SIZE", "archive_format", "detect", "detect_kind"]
 
 # filetype looks at the first 8 KiB; tar's magic is at offset 257.
 HEAD_SIZE = 8192
@@ -160,6 +160,21 @@ def _looks_like_text(head: bytes) -> bool:
 
 def detect_kind(head: bytes) -> str:
     """MIME type guessed from the first bytes; "inode/x-empty" or "unknown" otherwise."""
+    return _kind(head, _UNREAD)
+
+
+def detect(head: bytes) -> tuple[str, str | None]:
+    """(detect_kind(head), archive_format(head)), the head examined once for both."""
+    fmt = archive_format(head)
+    return _kind(head, fmt), fmt
+
+
+# archive_format() not looked at yet: _kind() does when it gets there (most heads of
+# common types are decided before).
+_UNREAD = ""
+
+
+def _kind(head: bytes, fmt: str | None) -> str:
     if not head:
         return "inode/x-empty"
     for signature, mime in _FAST:
@@ -171,7 +186,8 @@ def detect_kind(head: bytes) -> str:
         kind = filetype.guess(head if head.startswith(b"PK") else head[:_SHORT_HEAD])
         if kind is not None and (kind.mime != "image/bmp" or _is_bmp(head)):
             return str(kind.mime)
-    fmt = archive_format(head)
+    if fmt is _UNREAD:
+        fmt = archive_format(head)
     if fmt is not None:
         return {
             ZIP: "application/zip",

@@ -199,4 +199,6 @@ def decode_path(raw: bytes) -> str:
 
 def display_path(path: str) -> str:
     """Printable, valid-UTF-8 form of a path: undecodable bytes as ``\\xNN``."""
+    if path.isascii():  # most paths, once per stored file: nothing to escape
+        return path
     return encode_path(path).decode("utf-8", "backslashreplace")

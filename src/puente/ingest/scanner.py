@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from puente.errors import EvidenceError
 from puente.hashing.crypto import CHUNK_SIZE, Hasher, open_readonly
 from puente.ingest.archives import ArchiveReader, summarise
-from puente.ingest.detect import HEAD_SIZE, archive_format, detect_kind
+from puente.ingest.detect import HEAD_SIZE, detect, detect_kind
 from puente.ingest.model import ERROR, OK, SKIPPED_SPECIAL, Item, Limits, item_from_fields
 
 if TYPE_CHECKING:
@@ -300,14 +300,13 @@ def _scan_open(
                 detail=f"read failed: {_describe(exc)}",
             )
         ]
-    kind = detect_kind(head)
+    kind, fmt = detect(head)
     changed = _changed(entry, before, after, hasher.size)
     if changed is not None:
         return [_item(entry.rel, after, kind=kind, status=ERROR, detail=changed)]
     items: list[Item] = []
     status: str = OK
     detail: str | None = None
-    fmt = archive_format(head)
     if fmt is not None:
         try:
             os.lseek(fd, 0, os.SEEK_SET)

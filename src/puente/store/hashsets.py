@@ -35,7 +35,6 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from puente.errors import Conflict, InputError, NotFound
 from puente.hashsets.model import (
@@ -444,6 +443,9 @@ class EntryWriter:
                 cur.close()
             return added
         assert self._conn is not None
+        # Here, not at the top: SQLite runs (every scan loads the sets) skip its import.
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
         stmt = (
             pg_insert(ENTRIES)
             # no conflict target: both partial unique indexes of hashsets_0002 are arbiters
