@@ -11,6 +11,8 @@ from tests.cli.test_app import run_cli
 
 
 def test_output_is_complete_and_the_database_closed(puente_home: Path) -> None:
+    assert run_cli("db", "upgrade").returncode == 0  # an engine of its own
+    assert sorted(p.name for p in puente_home.glob("puente.db*")) == ["puente.db"]
     created = run_cli("case", "create", "Launch", "--country", "AR", "--agency", "Fiscalía")
     assert created.returncode == 0, created.stderr
     listed = run_cli("case", "list", "--json")

@@ -53,8 +53,6 @@ def _exit(code: str | int | None) -> NoReturn:
 
 
 def _close_database() -> None:
-    """Close the engine's pooled connections as teardown would (SQLite checkpoints and
-    removes its write-ahead log when the last connection closes)."""
-    common = sys.modules.get("puente.cli.common")
-    if common is not None and common.engine.cache_info().currsize:
-        common.engine().dispose()
+    db = sys.modules.get("puente.store.db")  # not imported: no engine to close
+    if db is not None:
+        db.dispose_engines()

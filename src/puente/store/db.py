@@ -8,6 +8,7 @@ The embedded database is migrated on open; a shared PostgreSQL server is migrate
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         cur.close()
 
 
+# Every engine still referenced, for dispose_engines().
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -46,8 +51,17 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    _ENGINES.add(engine)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine, as interpreter teardown would (SQLite
+    checkpoints and removes its write-ahead log when its last connection closes)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def alembic_config(engine: Engine) -> Config:
