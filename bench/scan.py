@@ -12,8 +12,8 @@ In one run, on one generated tree (mixed file sizes, random content):
 
 Goals (issue #3): puente >= 1.0x hashdeep in MB/s and files/s, >= 0.8x cpu-ref.
 Each contender runs --repeat times in interleaved rounds; medians are reported. The tree
-is read from the page cache after a warm-up pass (the tree is written just before), so
-this measures CPU cost, not the disk.
+is written just before, synced to disk, and read from the page cache after a warm-up pass,
+so this measures CPU cost, not the disk.
 
     .venv/bin/python bench/scan.py            # 2,000 files / 200 MB (a few minutes)
     .venv/bin/python bench/scan.py --full     # 20,000 files / 2 GB
@@ -192,6 +192,8 @@ def main() -> None:
     try:
         started = time.perf_counter()
         files, total = generate(root, args.files, args.mb * 1_000_000)
+        # Written back now, not by the kernel in the middle of some contender's rounds.
+        os.sync()
         gen_s = time.perf_counter() - started
         contenders: dict[str, Callable[[Path, int], None]] = {
             "read": run_read,
