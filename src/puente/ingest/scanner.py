@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import operator
 import os
 import stat
 import threading
@@ -135,6 +136,9 @@ def _special(rel: str, abs_path: str, st: os.stat_result) -> Item:
     )
 
 
+_name = operator.attrgetter("name")  # sort key of directory entries: C, not a lambda per entry
+
+
 def _walk(root: str, skip: Callable[[str], bool] | None) -> Iterator[_Entry | Item]:
     """Depth-first, name-ordered walk yielding regular files and reports of everything else."""
     stack: list[tuple[str, str]] = [(root, "")]
@@ -148,7 +152,7 @@ def _walk(root: str, skip: Callable[[str], bool] | None) -> Iterator[_Entry | It
         abs_dir, rel_dir = stack.pop()
         try:
             with os.scandir(abs_dir) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError as exc:
             # The root was checked by scan(); this is a subdirectory we cannot list.
             st = None
