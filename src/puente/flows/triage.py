@@ -585,6 +585,17 @@ def scan_evidence(
     digest = settings.digest()
     unfinished = [s for s in store.scans(case_id, evidence_id) if s.status != "finished"]
     scan_fn = scanner or scan_tree
+    workers = workers or settings.workers
+
+    def read(skip: Callable[[str], bool] | None) -> Iterator[Item]:
+        return scan_fn(
+            root,
+            Limits.from_settings(settings),
+            workers=workers,
+            skip=skip,
+            perceptual=perceptual_policy(settings),
+        )
+
     ahead: ReadAhead[Item] | None = None
     if resume:
         if not unfinished:
@@ -610,16 +621,7 @@ def scan_evidence(
             conflict_if_running(s)
         # Hashing starts now, while the hash sets load and the scan is recorded (seconds
         # for large sets): the items wait until the scan is ready to store them.
-        ahead = ReadAhead(
-            scan_fn(
-                root,
-                Limits.from_settings(settings),
-                workers=workers or settings.workers,
-                skip=None,
-                perceptual=perceptual_policy(settings),
-            ),
-            name="puente-scan-ahead",
-        )
+        ahead = ReadAhead(read(None), name="puente-scan-ahead")
         try:
             if index is None:
                 index, perceptual_index = _indexes(engine, hashsets, settings.pdq_min_quality)
@@ -630,7 +632,7 @@ def scan_evidence(
                 _hashsets_used(index),
                 operator,
                 details={
-                    "workers": workers or settings.workers,
+                    "workers": workers,
                     # what perceptual matching could find: entries indexed, by algorithm
                     "pdq_entries": len(perceptual_index.pdq) if perceptual_index else 0,
                     "vpdq_entries": len(perceptual_index.videos) if perceptual_index else 0,
@@ -666,17 +668,7 @@ def scan_evidence(
     # with the writes inline, the hashing workers ran out of queued files at every commit
     writer = BatchWriter(write, threaded=_thread_safe(engine), name="puente-scan-writer")
     batch: list[Item] = []
-    items: Iterable[Item] = (
-        ahead
-        if ahead is not None
-        else scan_fn(
-            root,
-            Limits.from_settings(settings),
-            workers=workers or settings.workers,
-            skip=skip if stored else None,
-            perceptual=perceptual_policy(settings),
-        )
-    )
+    items: Iterable[Item] = ahead if ahead is not None else read(skip if stored else None)
     try:
         for item in items:
             batch.append(item)
